@@ -1,0 +1,211 @@
+"""The records that travel on sentimon's topics.
+
+Topics carry plain JSON bytes, not Faust records: the worker must see the
+original bytes of a bad message to put them in the dead-letter topic, and any
+producer in any language can write these shapes from the JSON Schema files in
+``sentimon/schemas`` (regenerated with ``sentimon schemas``).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+from sentimon.labels import POLARITIES
+
+Polarity = Literal["negative", "neutral", "positive"]
+DecidedBy = Literal["student", "teacher", "fallback"]
+Flag = Literal[
+    "deferred",  # waited for its thread's parent
+    "deferral_timeout",  # the parent never came within the bound
+    "deferral_overflow",  # too many replies were waiting; scored without context
+    "budget_exhausted",  # uncertain, but the teacher budget was spent
+    "teacher_failed",  # the teacher could not answer; the student's verdict stands
+    "escalated",  # went to the teacher
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class Post(_Record):
+    """What a producer publishes. ``id`` and ``text`` are required; the rest is context."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
+    text: Annotated[StrictStr, Field(min_length=1)]
+    brand: list[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, description="One brand/topic or a list of them."
+    )
+    source: StrictStr | None = None
+    author: StrictStr | None = None
+    created_at: datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC.")
+    lang: StrictStr | None = None
+    parent_id: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
+    metadata: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("brand", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("text contains NUL bytes")
+        if not value.strip():
+            raise ValueError("text is blank")
+        return value
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _iso_only(cls, value: object) -> object:
+        # Strict mode refuses datetime objects from JSON anyway; parse ISO 8601 text here so
+        # that epoch numbers and free text are rejected with a clear reason.
+        if value is None or isinstance(value, datetime):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("created_at must be an ISO 8601 string")
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"created_at is not ISO 8601: {value!r}") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Probs(_Record):
+    negative: float
+    neutral: float
+    positive: float
+
+    @classmethod
+    def from_list(cls, values: list[float]) -> Probs:
+        return cls(**dict(zip(POLARITIES, (float(v) for v in values), strict=True)))
+
+    def as_list(self) -> list[float]:
+        return [self.negative, self.neutral, self.positive]
+
+
+class Uncertainty(_Record):
+    """Three views of the same doubt: routing uses ``max_prob``; the others are for analysis."""
+
+    max_prob: float
+    margin: float
+    entropy: float
+
+
+class AspectPolarity(_Record):
+    aspect: str
+    polarity: Polarity
+
+
+class Verdict(_Record):
+    """The one final word on a post, and who said it."""
+
+    post_id: str
+    brand: list[str]
+    created_at: datetime
+    text: str = Field(description="The post's text, cut to 1,000 characters for the dashboard.")
+    source: str | None = None
+    author: str | None = None
+    polarity: Polarity
+    probs: Probs
+    score: float = Field(ge=-1, le=1, description="P(positive) - P(negative).")
+    emotions: list[str] = Field(default_factory=list)
+    aspects: list[AspectPolarity] = Field(default_factory=list)
+    uncertainty: Uncertainty | None = None
+    decided_by: DecidedBy
+    flags: list[Flag] = Field(default_factory=list)
+    model_version: str
+    teacher: str | None = None
+    latency_ms: float = Field(ge=0, description="From the post entering the worker to this verdict.")
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+class Escalation(_Record):
+    post: Post
+    student: Verdict
+    reason: Literal["low_confidence", "deferral_timeout"]
+    context: str | None = Field(None, description="Parent post text, when the thread gave any.")
+    received_at: datetime = Field(description="When the worker first saw the post (for latency).")
+
+
+class TeacherLabel(_Record):
+    post_id: str
+    text: str
+    context: str | None = None
+    teacher: str
+    polarity: Polarity
+    probs: Probs | None = None
+    confidence: float | None = Field(None, ge=0, le=1)
+    emotions: list[str] = Field(default_factory=list)
+    aspects: list[AspectPolarity] = Field(default_factory=list)
+    rationale: str = ""
+    student_version: str
+    student_polarity: Polarity | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class DlqRecord(_Record):
+    original_b64: str
+    reason: str
+    topic: str
+    partition: int
+    offset: int
+    at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def of(cls, raw: bytes, reason: str, topic: str, partition: int, offset: int) -> DlqRecord:
+        return cls(
+            original_b64=base64.b64encode(raw).decode(),
+            reason=reason,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+        )
+
+
+class ModelUpdate(_Record):
+    version: str
+    parent_version: str | None = None
+    path: str
+    metrics: dict[str, float] = Field(default_factory=dict)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(_Record):
+    brand: str
+    window: str
+    window_start: datetime
+    kind: Literal["negative_share", "volume"]
+    value: float
+    baseline_mean: float
+    baseline_std: float
+    z: float
+    volume: int
+    post_ids: list[str] = Field(default_factory=list, description="Negative posts that drove the spike.")
+    at: datetime = Field(default_factory=utcnow)
+
+
+RECORDS: dict[str, type[_Record]] = {
+    "post": Post,
+    "verdict": Verdict,
+    "escalation": Escalation,
+    "teacher_label": TeacherLabel,
+    "dlq_record": DlqRecord,
+    "model_update": ModelUpdate,
+    "alert": Alert,
+}

