@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sentimon.cli import model_cmds, run_cmds, stream_cmds, teacher_cmds, util_cmds
+from sentimon.cli import dashboard_cmds, model_cmds, run_cmds, stream_cmds, teacher_cmds, util_cmds
 
 
 @click.group()
@@ -12,6 +12,6 @@ def main() -> None:
     """Streaming sentiment monitor."""
 
 
-for module in (util_cmds, model_cmds, stream_cmds, teacher_cmds, run_cmds):
+for module in (util_cmds, model_cmds, stream_cmds, teacher_cmds, dashboard_cmds, run_cmds):
     for command in module.COMMANDS:
         main.add_command(command)
