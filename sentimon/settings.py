@@ -145,8 +145,9 @@ class Settings(BaseSettings):
     alert_baseline_windows: int = Field(30, ge=3, description="Earlier windows forming the rolling baseline.")
 
     # --- serving -------------------------------------------------------------------------
-    metrics_port: int = Field(0, ge=0, description="Prometheus port of a worker (0 = pick a free one; -1 = off).")
+    metrics_port: int = Field(0, ge=-1, description="Prometheus port of a worker (0 = pick a free one; -1 = off).")
     dashboard_port: int = Field(8501, ge=1, description="Port of the Streamlit dashboard.")
+    dashboard_address: str = Field("127.0.0.1", description="Address the dashboard listens on (0.0.0.0 in containers).")
     dashboard_password: SecretStr = Field(SecretStr(""), description="Dashboard password; empty = open.")
     dashboard_refresh_seconds: float = Field(2.0, gt=0, description="Dashboard live refresh period.")
 
