@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 _WINDOW = re.compile(r"^(\d+)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -32,10 +33,19 @@ def window_start(epoch_seconds: float, window: str) -> int:
     return int(epoch_seconds // size * size)
 
 
+def window_start_of(moment: datetime, window: str) -> int:
+    """Start of the window holding ``moment``; a time without a zone is UTC, as for posts."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return window_start(aware.timestamp(), window)
+
+
 def retention_seconds(window: str) -> int:
     """Keys of a window live for 2,880 windows: two days of 1m windows, four months of 1h."""
     return window_seconds(window) * 2880
 
+
+# The brand a verdict without any brand is counted under, so that it still shows in totals.
+NO_BRAND = "(none)"
 
 # Field names of an aggregate hash; the writer and the reader both build them here.
 VOLUME = "volume"
@@ -88,6 +98,11 @@ class Keys:
     def agg_seen(self, window: str, brand: str, start: int) -> str:
         """Set of post ids already counted in this window: makes counting idempotent."""
         return self._k("aggseen", window, brand, start)
+
+    def aggregate_patterns(self) -> list[str]:
+        """Glob patterns of every aggregate key: what a rebuild wipes (alerts stay: they are history)."""
+        prefix = re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix)
+        return [f"{prefix}:{kind}:*" for kind in ("agg", "aggidx", "aggseen", "recent")] + [f"{prefix}:brands"]
 
     def recent(self, brand: str) -> str:
         """Capped list of recent verdict JSON, newest first."""

@@ -9,7 +9,6 @@ is the documentation: the README's settings table is generated from it
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +55,12 @@ class Settings(BaseSettings):
     )
     session_timeout: float = Field(10.0, gt=0, description="Consumer group session timeout, seconds.")
     heartbeat_interval: float = Field(1.0, gt=0, description="Consumer heartbeat interval, seconds.")
+    fetch_max_wait_ms: int = Field(
+        25,
+        ge=1,
+        description="Longest a worker's fetch waits at the broker for new data. Tansu answers an empty fetch only"
+        " when this runs out (Kafka answers as soon as data arrives), so it adds directly to verdict latency.",
+    )
 
     # --- redis ---------------------------------------------------------------------------
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis holding aggregates and state.")
@@ -93,6 +98,28 @@ class Settings(BaseSettings):
     aspect_threshold: float = Field(0.5, gt=0, lt=1, description="Probability above which an aspect is reported.")
     model_keep: int = Field(5, ge=1, description="Registry versions kept; older ones are pruned.")
     model_poll_seconds: float = Field(2.0, gt=0, description="How often workers look for a promoted model.")
+    seed_corpus: str = Field(
+        "", description="Seed corpus JSONL the default student is built from; empty = the one in distill/seed."
+    )
+    bootstrap_epochs: int = Field(2, ge=1, description="Epochs of the default student's training on the seed corpus.")
+    train_batch_size: int = Field(32, ge=1, description="Examples per training step.")
+    learning_rate: float = Field(8e-5, gt=0, description="Peak learning rate of the student's encoder (linear decay).")
+    head_learning_rate: float = Field(
+        2e-3, gt=0, description="Peak learning rate of the student's freshly initialised heads."
+    )
+    train_threads: int = Field(
+        0, ge=0, description="PyTorch threads while training (0 = torch default; 1 is fastest on a busy shared CPU)."
+    )
+    early_stop_patience: int = Field(2, ge=1, description="Epochs without validation gain before training stops.")
+    parity_max_logit_diff: float = Field(
+        1.5,
+        gt=0,
+        description="Largest |ONNX int8 - PyTorch| logit (any head) before an export is refused; MiniLM's int8"
+        " exports measure 0.3-0.8 on logits of up to ±8, a broken export several units.",
+    )
+    parity_max_accuracy_drop: float = Field(
+        0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."
+    )
 
     # --- routing -------------------------------------------------------------------------
     accept_threshold: float = Field(
@@ -135,6 +162,20 @@ class Settings(BaseSettings):
     )
     teacher_oracle_file: str = Field("", description="Labeled file the oracle teacher answers from (evaluation).")
     teacher_oracle_noise: float = Field(0.0, ge=0, le=1, description="Share of oracle answers replaced at random.")
+    teacher_response_format: Literal["auto", "json_schema", "json_object", "plain"] = Field(
+        "auto", description="How the answer schema is sent: auto tries json_schema, then json_object, then plain"
+        " instructions, stepping down when a server rejects one."
+    )
+    teacher_max_tokens: int = Field(300, ge=16, description="Most tokens a teacher may generate per answer.")
+    teacher_llamacpp_threads: int = Field(0, ge=0, description="CPU threads of the llamacpp teacher (0 = every core).")
+    teacher_backoff_max_seconds: float = Field(
+        10.0, gt=0, description="Longest single wait before a retry; a 429 asking for longer fails the call now."
+    )
+    teacher_calibration_file: str = Field(
+        "", description="Labeled JSONL every ensemble member answers at start, to estimate which teachers"
+        " to ask (greedy mutual information); empty = ask them in the configured order."
+    )
+    teacher_calibration_size: int = Field(100, ge=1, description="Posts of the calibration file used.")
 
     # --- re-distillation -----------------------------------------------------------------
     retrain_min_labels: int = Field(200, ge=1, description="New teacher labels that trigger re-distillation.")
@@ -144,17 +185,37 @@ class Settings(BaseSettings):
     gate_tolerance: float = Field(
         0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted."
     )
-    replay_fraction: float = Field(0.5, ge=0, le=1, description="Share of each training set drawn from earlier data.")
+    replay_fraction: float = Field(0.5, ge=0, lt=1, description="Share of each training set drawn from earlier data.")
+    retrain_max_examples: int = Field(
+        4000, ge=1, description="Largest training set of a round; beyond it examples are drawn by difficulty."
+    )
     holdout_fraction: float = Field(0.15, ge=0, lt=1, description="Teacher labels held out for the promotion gate.")
     train_epochs: int = Field(3, ge=1, description="Epochs of a re-distillation round.")
+    distill_temperature: float = Field(2.0, gt=0, description="Softening temperature of the distillation KL term.")
+    distill_alpha: float = Field(
+        0.5, ge=0, le=1, description="Weight of the soft-label KL term; the rest goes to hard-label cross-entropy."
+    )
     seed: int = Field(13, description="Seed for every random choice in training and selection.")
 
     # --- aggregates and alerts -----------------------------------------------------------
     windows: Annotated[CsvList, Field(description="Tumbling windows kept per brand (s, m, h units).")] = ["1m", "1h"]
     recent_posts: int = Field(500, ge=1, description="Recent verdicts kept per brand for the dashboard.")
+    dedupe_seconds: int = Field(
+        172_800,
+        ge=60,
+        description="How long a window remembers the post ids it counted after its last update;"
+        " bounds the memory of long windows. A redelivery later than this counts again (a rebuild corrects it).",
+    )
     alert_z: float = Field(3.0, gt=0, description="Z-score over the rolling baseline that raises an alert.")
     alert_min_volume: int = Field(20, ge=1, description="Posts a window needs before it can alert.")
     alert_baseline_windows: int = Field(30, ge=3, description="Earlier windows forming the rolling baseline.")
+    alert_share_std_floor: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Smallest spread assumed for the negative-share baseline, so a flat one"
+        " does not turn every blip into a huge z-score.",
+    )
 
     # --- serving -------------------------------------------------------------------------
     metrics_port: int = Field(0, ge=-1, description="Prometheus port of a worker (0 = pick a free one; -1 = off).")
@@ -165,11 +226,12 @@ class Settings(BaseSettings):
 
     _split = field_validator("aspects", "teacher_backends", "windows", mode="before")(_split_csv)
 
-    @cached_property
+    # Plain properties, not cached: ``model_copy(update={"data_dir": ...})`` would keep a cached old path.
+    @property
     def registry_dir(self) -> Path:
         return self.data_dir / "registry"
 
-    @cached_property
+    @property
     def label_store_path(self) -> Path:
         return self.data_dir / "labels.sqlite"
 

@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.student",
     "tests.fixtures.broker",
+    "tests.fixtures.teacher",
+    "tests.fixtures.dashboard",
 ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from sentimon.cli import dashboard_cmds, model_cmds, run_cmds, stream_cmds, teacher_cmds, util_cmds
+from sentimon.cli import (
+    aggregate_cmds,
+    dashboard_cmds,
+    model_cmds,
+    run_cmds,
+    stream_cmds,
+    teacher_cmds,
+    trainer_cmds,
+    util_cmds,
+)
 
 
 @click.group()
@@ -12,6 +21,15 @@ def main() -> None:
     """Streaming sentiment monitor."""
 
 
-for module in (util_cmds, model_cmds, stream_cmds, teacher_cmds, dashboard_cmds, run_cmds):
+for module in (
+    util_cmds,
+    model_cmds,
+    stream_cmds,
+    aggregate_cmds,
+    teacher_cmds,
+    trainer_cmds,
+    dashboard_cmds,
+    run_cmds,
+):
     for command in module.COMMANDS:
         main.add_command(command)

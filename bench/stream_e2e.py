@@ -1,0 +1,196 @@
+"""End to end through broker + Faust + student, against the student alone on the same texts.
+
+Measured side by side in one run, on the serving student (the registry's current version; the
+default one is built first when the registry is empty):
+
+1. the student alone: ``predict`` over the texts in micro-batches of ``SENTIMON_BATCH_SIZE``;
+2. capacity: the texts published beforehand as posts, then one worker (a real
+   ``sentimon worker`` process on an embedded Tansu and the configured Redis) drains them; rate =
+   verdicts over the time from the first verdict to the last (broker timestamps), so process
+   start-up and the group join are left out. Goal: ≥ 0.8 × the student alone;
+3. latency: posts published at half that capacity; latency = the verdict's broker timestamp minus
+   the moment the post was handed to the producer. Goal: p95 < 250 ms.
+
+Every post is accepted by the student (``accept_threshold`` = 0): what is measured is the scoring
+path, not the teacher. Texts: TweetEval's test split when ``../shared/data`` has it, else the
+seed corpus.
+
+    python -m bench.stream_e2e [--posts 1000] [--rounds 3] [--latency-seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import time
+import uuid
+
+import redis
+
+from bench.common import OUT_DIR, TWEETEVAL, serving_student, tweeteval_test
+from distill.data import read_jsonl, seed_corpus_path
+from models.types import Scorer
+from sentimon.records import Post
+from sentimon.redis_layout import Keys
+from sentimon.settings import Settings
+from stream.broker import Broker
+from stream.producer import Publisher
+from stream.rebuild import TopicReader
+from stream.topics import ensure_topics, isolated
+from stream.worker import settings_env, worker_command
+
+
+def bench_texts(settings: Settings, n: int, seed: int) -> list[str]:
+    examples = tweeteval_test(TWEETEVAL, n, seed)
+    texts = (
+        [e.text for e in examples] if examples else [e.text for e in read_jsonl(seed_corpus_path(settings)).examples]
+    )
+    return (texts * (n // len(texts) + 1))[:n]
+
+
+def student_rate(runtime: Scorer, texts: list[str], batch_size: int) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch_size):
+        runtime.predict(texts[start : start + batch_size])
+    return len(texts) / (time.perf_counter() - started)
+
+
+def posts_of(texts: list[str], tag: str) -> list[Post]:
+    return [Post(id=f"{tag}-{i}", text=text, brand=["bench"]) for i, text in enumerate(texts)]
+
+
+async def publish(settings: Settings, posts: list[Post], rate: float | None = None) -> dict[str, float]:
+    """Publish (at ``rate`` per second, or flat out); returns when each post went to the producer."""
+    sent = {}
+    async with Publisher(settings.broker_url, settings.topic_posts, linger_ms=0 if rate else 5) as publisher:
+        started = time.monotonic()
+        for i, post in enumerate(posts):
+            if rate:
+                delay = started + i / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            sent[post.id] = await publisher.post(post)
+    return sent
+
+
+def wait_processed(settings: Settings, count: int, timeout: float) -> None:
+    """Until the worker reports ``count`` posts taken: polling Redis costs the worker no CPU."""
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            lines = client.hvals(Keys(settings.redis_prefix).stats_workers)
+            if sum(json.loads(line)["processed"] for line in lines) >= count:
+                return
+            time.sleep(1.0)
+    finally:
+        client.close()
+    raise SystemExit(f"the worker did not take {count} posts within {timeout:.0f} s")
+
+
+async def verdict_times(settings: Settings, expected: int, timeout: float) -> dict[str, float]:
+    """Broker timestamp (epoch seconds) of each post's verdict, once ``expected`` posts have one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        times: dict[str, float] = {}
+        async with TopicReader(settings, settings.topic_verdicts) as reader:
+            async for chunk in reader.chunks(idle_seconds=1.0):
+                times.update((r.key.decode(), r.timestamp / 1000) for r in chunk if r.key)
+        if len(times) >= expected:
+            return times
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(times)} of {expected} verdicts within {timeout:.0f} s")
+        await asyncio.sleep(2.0)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def wait_assigned(settings: Settings, timeout: float) -> None:
+    """Until the worker holds partitions: start-up and the group join stay out of the measurement."""
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            lines = client.hvals(Keys(settings.redis_prefix).stats_workers)
+            if any(p.startswith(settings.topic_posts) for line in lines for p in json.loads(line)["partitions"]):
+                return
+            time.sleep(0.5)
+    finally:
+        client.close()
+    raise SystemExit(f"the worker held no partition within {timeout:.0f} s")
+
+
+def end_to_end_rate(settings: Settings, posts: list[Post], already: int) -> float:
+    sent = asyncio.run(publish(settings, posts))
+    wait_processed(settings, already + len(posts), timeout=900)
+    verdicts = asyncio.run(verdict_times(settings, already + len(posts), timeout=60))
+    return len(posts) / (max(verdicts[p.id] for p in posts) - min(sent.values()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1000, help="Posts per round, for each side.")
+    parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds; the medians are compared.")
+    parser.add_argument("--latency-seconds", type=float, default=20.0, help="How long posts flow at half capacity.")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+
+    base = Settings()
+    texts = bench_texts(base, args.posts * args.rounds, args.seed)
+    runtime = serving_student(base)
+    runtime.predict(texts[: base.batch_size])  # warm-up: first calls allocate
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = OUT_DIR / "stream_e2e_worker.log"
+    log_path.unlink(missing_ok=True)
+    with Broker() as broker:
+        tag = f"bench-{uuid.uuid4().hex[:8]}"
+        settings = isolated(base, tag, broker.url).model_copy(update={"accept_threshold": 0.0, "metrics_port": -1})
+        asyncio.run(ensure_topics(settings))
+        with log_path.open("ab") as log:
+            worker = subprocess.Popen(
+                worker_command("worker"),
+                env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_assigned(settings, timeout=120)
+            alone, e2e = [], []
+            for r in range(args.rounds):
+                chunk = texts[r * args.posts : (r + 1) * args.posts]
+                alone.append(student_rate(runtime, chunk, base.batch_size))
+                e2e.append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), already=r * args.posts))
+                print(f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s, end to end {e2e[-1]:6.1f} posts/s")
+            ratio = statistics.median(e2e) / statistics.median(alone)
+            print(
+                f"student alone {statistics.median(alone):6.1f} posts/s, end to end {statistics.median(e2e):6.1f}"
+                f" posts/s (medians, batch {base.batch_size}): ratio {ratio:.2f} (goal >= 0.8)",
+                flush=True,
+            )
+            rate = statistics.median(e2e) / 2
+            flowing = posts_of(texts[: max(1, int(rate * args.latency_seconds))], "lat")
+            sent = asyncio.run(publish(settings, flowing, rate))
+            verdicts = asyncio.run(verdict_times(settings, len(texts) + len(flowing), timeout=300))
+            lat = sorted((verdicts[post_id] - at) * 1000 for post_id, at in sent.items())
+            print(
+                f"latency at {rate:.0f}/s: p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms,"
+                f" p99 {percentile(lat, 99):.0f} ms ({len(lat)} posts; goal p95 < 250 ms)",
+                flush=True,
+            )
+        finally:
+            worker.terminate()
+            worker.wait(30)
+            client = redis.Redis.from_url(settings.redis_url)
+            for key in client.scan_iter(f"{Keys(tag).prefix}:*", count=1000):
+                client.delete(key)
+            client.close()
+
+
+if __name__ == "__main__":
+    main()

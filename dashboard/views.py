@@ -1,0 +1,191 @@
+"""The page's sections, each drawing one part of a snapshot.
+
+Rules that keep the page safe with hostile posts: post text and brand names go
+only into data grids, chart traces (escaped in ``charts``) and widget options,
+which all render text as text — never into Markdown, and nothing here allows raw HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, tables
+from dashboard.model import DECIDERS, EMOTIONS, TIME_RANGES, Counts, PostFilter, Snapshot, System
+from sentimon.labels import POLARITIES
+from sentimon.settings import Settings
+
+# A worker that has not reported for this long is shown as stale and left out of throughput and lag.
+WORKER_LIVE_SECONDS = 30.0
+ALERTS_LISTED = 50
+_COLUMNS = {
+    "time": st.column_config.DatetimeColumn("time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "window start": st.column_config.DatetimeColumn("window start (UTC)", format="YYYY-MM-DD HH:mm"),
+    "last report": st.column_config.DatetimeColumn("last report (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "text": st.column_config.TextColumn("text", width="large"),
+}
+
+
+@dataclass(frozen=True)
+class Controls:
+    brands: list[str]
+    range_label: str
+    live: bool
+
+    @property
+    def span_seconds(self) -> int:
+        return TIME_RANGES[self.range_label]
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def net(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.3f}"
+
+
+def share(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def grid(table: pd.DataFrame, key: str) -> None:
+    """A read-only data grid in a container named ``key`` (a stable handle for tests and page styling)."""
+    with st.container(key=key):
+        st.dataframe(table, hide_index=True, column_config=_COLUMNS)
+
+
+def sidebar(settings: Settings, known_brands: list[str]) -> Controls:
+    """Brand and range pickers; the first time brands exist, a few are picked so the page is never blank."""
+    state = st.session_state
+    state["brands"] = [b for b in state.get("brands", []) if b in known_brands]
+    if known_brands and not state.get("brands_defaulted"):
+        state["brands"] = known_brands[:5]
+        state["brands_defaulted"] = True
+    with st.sidebar:
+        st.header("View")
+        brands = st.multiselect("Brands", known_brands, key="brands", placeholder="Pick brands to compare")
+        range_label = st.radio("Time range", list(TIME_RANGES), index=list(TIME_RANGES).index("Last 1 h"))
+        live = st.toggle("Live refresh", value=True, help=f"Every {settings.dashboard_refresh_seconds:g} s")
+    return Controls(brands, range_label, live)
+
+
+def header(snapshot: Snapshot, controls: Controls) -> None:
+    st.caption(
+        f"{controls.range_label} in {snapshot.window} windows, since {snapshot.since:%Y-%m-%d %H:%M} UTC"
+        f" · updated {snapshot.now:%H:%M:%S} UTC"
+    )
+    if snapshot.skipped:
+        st.warning(f"{snapshot.skipped} entries in Redis could not be read and were left out.")
+
+
+def overview(snapshot: Snapshot) -> None:
+    t = snapshot.total
+    cols = st.container(key="overview").columns(5)
+    cols[0].metric("Posts", count(t.volume), help="Summed over brands: a post naming two brands counts for each.")
+    cols[1].metric("Net sentiment", net(t.net_sentiment), help="Mean score: P(positive) − P(negative).")
+    cols[2].metric("Negative share", share(t.share(t.polarity["negative"])))
+    cols[3].metric("Positive share", share(t.share(t.polarity["positive"])))
+    cols[4].metric("Alerts", count(len(snapshot.alerts)))
+
+
+def trends(snapshot: Snapshot, settings: Settings) -> None:
+    st.subheader("Volume and net sentiment")
+    st.plotly_chart(charts.trend(snapshot.series, snapshot.alerts), key="chart_trend")
+    left, right = st.columns(2)
+    left.subheader("Polarity mix")
+    left.plotly_chart(charts.polarity_mix(snapshot.series), key="chart_polarity")
+    right.subheader("Emotions (share of posts)")
+    right.plotly_chart(charts.emotions(snapshot.series), key="chart_emotions")
+    st.subheader("Aspects × polarity")
+    st.plotly_chart(charts.aspects(snapshot.series, settings.aspects), key="chart_aspects")
+    st.subheader("Competitor comparison")
+    st.plotly_chart(charts.comparison(snapshot.series), key="chart_comparison")
+    grid(tables.brands(snapshot.series), "table_brands")
+
+
+def alerts(snapshot: Snapshot) -> None:
+    st.subheader("Alerts")
+    if not snapshot.alerts:
+        st.success("No alerts for these brands in this time range.")
+        return
+    listed = snapshot.alerts[:ALERTS_LISTED]
+    grid(tables.alerts(listed), "table_alerts")
+    by_id = {view.ident: view for view in listed}
+    if st.session_state.get("alert_pick") not in by_id:
+        st.session_state["alert_pick"] = listed[0].ident
+    picked = st.selectbox(
+        "Posts that drove the alert", list(by_id), format_func=lambda i: by_id[i].title, key="alert_pick"
+    )
+    grid(tables.alert_posts(by_id[picked]), "table_alert_posts")
+
+
+def posts(snapshot: Snapshot, settings: Settings) -> None:
+    st.subheader("Recent posts")
+    cols = st.columns(4)
+    chosen = PostFilter(
+        polarities=frozenset(cols[0].multiselect("Polarity", POLARITIES, key="f_polarity")),
+        emotions=frozenset(cols[1].multiselect("Emotion", EMOTIONS, key="f_emotion")),
+        aspects=frozenset(cols[2].multiselect("Aspect", settings.aspects, key="f_aspect")),
+        deciders=frozenset(cols[3].multiselect("Decided by", DECIDERS, key="f_decided")),
+    )
+    shown = [v for v in snapshot.posts if chosen.matches(v)]
+    st.caption(f"{len(shown):,} of the {len(snapshot.posts):,} most recent posts kept for these brands")
+    table = tables.posts(shown)
+    grid(table, "table_posts")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download posts (CSV)",
+        tables.to_csv(table),
+        file_name="sentimon-posts.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="csv_posts",
+    )
+    right.download_button(
+        "Download windows (CSV)",
+        tables.to_csv(tables.series(snapshot.series)),
+        file_name=f"sentimon-{snapshot.window}-windows.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="csv_windows",
+    )
+
+
+def system(system: System, totals: Counts, now: datetime) -> None:
+    """Health of the pipeline; rates are over the brands and range in view."""
+    st.subheader("System")
+    box = st.container(key="system")
+    live = [w for w in system.workers if w.live(now, WORKER_LIVE_SECONDS)]
+    calls = sum(t.calls for t in system.teachers)
+    compared = sum(t.compared for t in system.teachers)
+    agreement = sum(t.agree for t in system.teachers) / compared if compared else None
+    row1 = box.columns([1, 1, 1, 2])  # model versions are long
+    scoring = sum(w.posts_per_sec for w in live if w.role == "worker")
+    row1[0].metric("Throughput (posts/s)", f"{scoring:,.1f}", help="Posts scored per second by live workers.")
+    row1[1].metric("Consumer lag", count(sum(w.lag for w in live)))
+    row1[2].metric("Workers live", f"{len(live)} of {len(system.workers)}")
+    reported = ", ".join(sorted({w.model_version for w in live if w.role == "worker" and w.model_version}))
+    row1[3].metric(
+        "Current model",
+        system.current_model or reported or "—",
+        help="The promoted version in the registry; until one is published, what live workers report.",
+    )
+    row2 = box.columns(5)
+    row2[0].metric("Escalation rate", share(totals.share(totals.escalated)))
+    row2[1].metric("Deferral rate", share(totals.share(totals.deferred)))
+    row2[2].metric("Teacher calls", count(calls))
+    row2[3].metric("Teacher cost", f"{sum(t.cost for t in system.teachers):,.4f}")
+    row2[4].metric("Teacher–student agreement", share(agreement))
+    if system.workers:
+        grid(tables.workers(system, now, WORKER_LIVE_SECONDS), "table_workers")
+    if system.teachers:
+        grid(tables.teachers(system), "table_teachers")
+    st.markdown("**Model versions**")
+    if system.models:
+        grid(tables.models(system), "table_models")
+    else:
+        st.caption("No student registered yet.")

@@ -1,0 +1,185 @@
+"""The student at serving time: an int8 ONNX encoder with three heads, run by ONNX Runtime.
+
+One forward pass yields polarity, emotion and aspect logits. Calibration is
+applied here (the temperature comes from the model's manifest), so every
+caller sees the same calibrated probabilities. ``predict`` is safe to call
+from several threads at once: an ONNX Runtime session and a configured
+tokenizer are both read-only at inference time.
+
+Thread context: a reply's parent text is fed as the second segment of a text
+pair (post first, parent second; see :mod:`models.encoding`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from pydantic import ValidationError
+from tokenizers import Encoding
+
+from models.encoding import TextEncoder
+from models.manifest import MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, Manifest
+from models.types import Prediction, Scorer
+from models.uncertainty import max_margin_entropy, sigmoid, softmax
+from sentimon.labels import ASPECT_STATES
+from sentimon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OUTPUT_NAMES = ("polarity", "emotions", "aspects")
+
+
+class ModelLoadError(Exception):
+    """A model directory that cannot serve; the message names the directory and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Logits:
+    """Raw head outputs, uncalibrated, one row per input in input order."""
+
+    polarity: np.ndarray  # (n, 3)
+    emotions: np.ndarray  # (n, 28)
+    aspects: np.ndarray  # (n, len(aspects), 4)
+
+
+def select_providers(choice: str) -> list[str]:
+    available = ort.get_available_providers()
+    if choice != "cpu" and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    if choice == "cuda":
+        raise ModelLoadError(
+            "SENTIMON_ORT_PROVIDER=cuda but this onnxruntime has no CUDAExecutionProvider"
+            " (install the gpu extra: onnxruntime-gpu)"
+        )
+    return ["CPUExecutionProvider"]
+
+
+def _session(path: Path, options: ort.SessionOptions, providers: list[str]) -> ort.InferenceSession:
+    """A session on the preferred providers; onnxruntime-gpu on a machine without a usable GPU
+    lists CUDA but cannot start it, and then the CPU must serve rather than nothing."""
+    try:
+        return ort.InferenceSession(str(path), options, providers=providers)
+    except Exception:
+        if providers[0] != "CUDAExecutionProvider":
+            raise
+        log.warning("CUDA execution provider failed to start for %s; using the CPU", path)
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class StudentRuntime(Scorer):
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        encoder: TextEncoder,
+        manifest: Manifest,
+        settings: Settings,
+        model_dir: Path,
+    ) -> None:
+        self._session = session
+        self._encoder = encoder
+        self._input_names = {i.name for i in session.get_inputs()}
+        self._batch_size = settings.batch_size
+        self._emotion_threshold = settings.emotion_threshold
+        self._aspect_threshold = settings.aspect_threshold
+        self.manifest = manifest
+        self.version = manifest.version
+        self.model_dir = model_dir
+
+    @classmethod
+    def load(cls, model_dir: Path, settings: Settings) -> StudentRuntime:
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise ModelLoadError(f"model directory {model_dir} does not exist")
+        for name in (MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE):
+            if not (model_dir / name).is_file():
+                raise ModelLoadError(f"model directory {model_dir} has no {name}")
+        try:
+            manifest = Manifest.read(model_dir)
+        except (ValueError, ValidationError) as exc:
+            raise ModelLoadError(f"model directory {model_dir}: unreadable {MANIFEST_FILE}: {exc}") from exc
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = settings.ort_intra_threads
+        options.inter_op_num_threads = settings.ort_inter_threads
+        options.log_severity_level = 3
+        providers = select_providers(settings.ort_provider)
+        try:
+            session = _session(model_dir / MODEL_FILE, options, providers)
+            encoder = TextEncoder.from_file(model_dir / TOKENIZER_FILE, manifest.max_seq_len)
+        except Exception as exc:  # ORT and tokenizers raise their own exception types for corrupt files
+            raise ModelLoadError(f"model directory {model_dir}: cannot load: {exc}") from exc
+        runtime = cls(session, encoder, manifest, settings, model_dir)
+        runtime._self_check()
+        return runtime
+
+    def _self_check(self) -> None:
+        """Run one probe so that a model that loads but cannot answer fails now, not mid-stream."""
+        try:
+            outputs = self._run(self._encoder.encode(["probe"]))
+        except Exception as exc:  # ORT raises its own types for graphs that load but cannot run
+            raise ModelLoadError(f"model directory {self.model_dir}: inference fails: {exc}") from exc
+        expected = (
+            (1, len(self.manifest.polarities)),
+            (1, len(self.manifest.emotions)),
+            (1, len(self.manifest.aspects), len(ASPECT_STATES)),
+        )
+        for name, output, shape in zip(OUTPUT_NAMES, outputs, expected, strict=True):
+            if output.shape != shape:
+                raise ModelLoadError(
+                    f"model directory {self.model_dir}: output {name} has shape {output.shape},"
+                    f" the manifest implies {shape}"
+                )
+
+    def _run(self, encodings: Sequence[Encoding]) -> list[np.ndarray]:
+        feed = self._encoder.pad(encodings)
+        return self._session.run(list(OUTPUT_NAMES), {k: v for k, v in feed.items() if k in self._input_names})
+
+    def logits(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> Logits:
+        """Raw outputs in input order; batches are formed from length-sorted inputs."""
+        n = len(texts)
+        polarity = np.zeros((n, len(self.manifest.polarities)), dtype=np.float32)
+        emotions = np.zeros((n, len(self.manifest.emotions)), dtype=np.float32)
+        aspects = np.zeros((n, len(self.manifest.aspects), len(ASPECT_STATES)), dtype=np.float32)
+        if n == 0:
+            return Logits(polarity, emotions, aspects)
+        encodings = self._encoder.encode(texts, contexts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, n, self._batch_size):
+            rows = order[start : start + self._batch_size]
+            polarity[rows], emotions[rows], aspects[rows] = self._run([encodings[i] for i in rows])
+        return Logits(polarity, emotions, aspects)
+
+    def predict(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> list[Prediction]:
+        raw = self.logits(texts, contexts)
+        probs = softmax(raw.polarity / self.manifest.temperature)
+        top, margin, entropy = max_margin_entropy(probs)
+        emotion_probs = sigmoid(raw.emotions)
+        aspect_probs = softmax(raw.aspects)
+        polarities = self.manifest.polarities
+        predictions = []
+        for i in range(len(texts)):
+            emotion_rank = np.argsort(-emotion_probs[i], kind="stable")
+            emotions = tuple(
+                self.manifest.emotions[j] for j in emotion_rank if emotion_probs[i, j] >= self._emotion_threshold
+            )
+            aspects = tuple(
+                (aspect, polarities[int(np.argmax(aspect_probs[i, a, 1:]))])
+                for a, aspect in enumerate(self.manifest.aspects)
+                if 1.0 - aspect_probs[i, a, 0] >= self._aspect_threshold
+            )
+            predictions.append(
+                Prediction(
+                    probs=(float(probs[i, 0]), float(probs[i, 1]), float(probs[i, 2])),
+                    polarity=polarities[int(np.argmax(probs[i]))],
+                    max_prob=float(top[i]),
+                    margin=float(margin[i]),
+                    entropy=float(entropy[i]),
+                    emotions=emotions,
+                    aspects=aspects,
+                )
+            )
+        return predictions

@@ -1,0 +1,256 @@
+"""Timeouts, retries, a circuit breaker and a concurrency limit around any teacher backend.
+
+Every backend is wrapped in one :class:`ResilientTeacher`, so the policy is the
+same whether the teacher is an HTTP endpoint or an in-process model, and every
+call leaves exactly one :class:`CallRecord` for accounting, success or not.
+
+Policy, and why:
+
+- Each attempt has a hard deadline (``teacher_timeout``): httpx's timeouts are
+  per read, so a server trickling bytes could otherwise hold a post for ever.
+- Transport failures (timeout, 5xx, 429, unreadable body) are retried up to
+  ``teacher_max_retries`` times with exponential backoff and jitter, so that
+  many workers released by one outage do not all come back in the same
+  instant. A 429's Retry-After is honoured; one longer than
+  ``teacher_backoff_max_seconds`` fails the call now, since the post's
+  verdict cannot wait that long and the student's verdict is a fine fallback.
+- An answer that fails the schema is retried exactly once, immediately:
+  sampling may do better, but a model that fails twice does not understand
+  the task, and paying for more attempts is waste.
+- Rejections (bad key, unknown model, no gold label) are never retried.
+- The breaker counts consecutive unhealthy attempts (anything but a
+  rejection); at ``teacher_breaker_failures`` it opens and calls fail at once
+  for ``teacher_breaker_reset_seconds``. Then one trial call is let through
+  (half-open): success closes the breaker, failure opens it again.
+- At most ``teacher_concurrency`` attempts are in flight per backend; a retry
+  waiting out its backoff does not hold a slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
+from typing import NoReturn
+
+from models.teacher.types import (
+    CallRecord,
+    CircuitOpen,
+    Teacher,
+    TeacherAnswer,
+    TeacherCrashed,
+    TeacherError,
+    TeacherFailed,
+    TeacherQuery,
+    TeacherRateLimited,
+    TeacherRejected,
+    TeacherSchemaError,
+    TeacherTimeout,
+)
+from sentimon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_RETRIES = 1
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    """Closed → open after N consecutive failures → half-open (one trial) after the reset period → closed.
+
+    Not thread-safe by design: it lives on one event loop, and every
+    transition happens between awaits.
+    """
+
+    def __init__(self, failures: int, reset_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._threshold = failures
+        self._reset = reset_seconds
+        self._clock = clock
+        self._state = BreakerState.CLOSED
+        self._consecutive = 0
+        self._opened_at = 0.0
+
+    @property
+    def state(self) -> BreakerState:
+        return self._state
+
+    def acquire(self) -> None:
+        """Let a call through or raise :class:`CircuitOpen`; past the reset period, exactly one trial passes."""
+        if self._state is BreakerState.CLOSED:
+            return
+        if self._state is BreakerState.OPEN:
+            waited = self._clock() - self._opened_at
+            if waited >= self._reset:
+                self._state = BreakerState.HALF_OPEN
+                return
+            raise CircuitOpen(f"circuit open for another {self._reset - waited:.1f}s")
+        raise CircuitOpen("circuit half-open: a trial call is in flight")
+
+    def success(self) -> None:
+        self._state = BreakerState.CLOSED
+        self._consecutive = 0
+
+    def failure(self) -> None:
+        if self._state is BreakerState.HALF_OPEN:
+            self._open()
+            return
+        self._consecutive += 1
+        if self._consecutive >= self._threshold:
+            self._open()
+
+    def abandon(self) -> None:
+        """A call ended without a verdict on the backend's health (cancelled, rejected)."""
+        if self._state is BreakerState.HALF_OPEN:
+            # Back to open but already due, so the next call is the trial this one did not finish.
+            self._state = BreakerState.OPEN
+            self._opened_at = self._clock() - self._reset
+
+    def _open(self) -> None:
+        if self._state is not BreakerState.OPEN:
+            log.warning("teacher circuit breaker opens for %.1fs", self._reset)
+        self._state = BreakerState.OPEN
+        self._opened_at = self._clock()
+        self._consecutive = 0
+
+
+class Backoff:
+    """Exponential backoff with "equal jitter": half the ceiling fixed, half random.
+
+    The fixed half keeps delays growing (full jitter can retry almost at once
+    after a long outage); the random half spreads out clients that failed together.
+    """
+
+    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
+        self._base = base
+        self._cap = cap
+        self._rng = rng
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before retry number ``retry`` (1-based), or None when the wait is too long."""
+        if retry_after is not None:
+            if retry_after > self._cap:
+                return None
+            return retry_after + self._rng.uniform(0, min(self._base, self._cap - retry_after))
+        ceiling = min(self._cap, self._base * 2 ** (retry - 1))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+
+class ResilientTeacher:
+    """Wraps one backend with the policy above; answers carry their :class:`CallRecord`."""
+
+    def __init__(
+        self,
+        inner: Teacher,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.breaker = CircuitBreaker(settings.teacher_breaker_failures, settings.teacher_breaker_reset_seconds, clock)
+        self._backoff = Backoff(
+            settings.teacher_backoff_seconds, settings.teacher_backoff_max_seconds, rng or random.Random()
+        )
+        self._timeout = settings.teacher_timeout
+        self._max_retries = settings.teacher_max_retries
+        self._slots = asyncio.Semaphore(settings.teacher_concurrency)
+        self._clock = clock
+
+    async def ask(self, query: TeacherQuery) -> TeacherAnswer:
+        started = self._clock()
+        attempts = retries = schema_failures = tokens = 0
+        while True:
+            attempts += 1
+            try:
+                answer = await self._attempt(query)
+            except TeacherError as error:
+                tokens += error.tokens
+                if isinstance(error, TeacherSchemaError):
+                    schema_failures += 1
+                    if schema_failures <= SCHEMA_RETRIES and self._may_retry():
+                        log.info("teacher %s: %s; asking once more", self.name, error)
+                        continue
+                    self._give_up(error, query, attempts, tokens, started)
+                retries += 1
+                delay = self._retry_delay(error, retries)
+                if delay is None:
+                    self._give_up(error, query, attempts, tokens, started)
+                log.info("teacher %s: %s; retry %d in %.2fs", self.name, error, retries, delay)
+                await asyncio.sleep(delay)
+                continue
+            tokens += answer.tokens
+            record = CallRecord(
+                backend=self.name,
+                ok=True,
+                attempts=attempts,
+                tokens=tokens,
+                seconds=self._clock() - started,
+                polarity=answer.polarity,
+                breaker=self.breaker.state.value,
+            )
+            return replace(answer, tokens=tokens, calls=(record,))
+
+    async def _attempt(self, query: TeacherQuery) -> TeacherAnswer:
+        self.breaker.acquire()
+        try:
+            async with self._slots, asyncio.timeout(self._timeout):
+                answer = await self.inner.ask(query)
+        except TimeoutError:
+            self.breaker.failure()
+            raise TeacherTimeout(f"no answer within {self._timeout}s") from None
+        except TeacherRejected:
+            self.breaker.abandon()
+            raise
+        except TeacherError:
+            self.breaker.failure()
+            raise
+        except asyncio.CancelledError:
+            self.breaker.abandon()
+            raise
+        except Exception as exc:
+            log.exception("teacher %s crashed", self.name)
+            self.breaker.failure()
+            raise TeacherCrashed(f"{type(exc).__name__}: {exc}") from exc
+        self.breaker.success()
+        return answer
+
+    def _may_retry(self) -> bool:
+        return self.breaker.state is BreakerState.CLOSED
+
+    def _retry_delay(self, error: TeacherError, retry: int) -> float | None:
+        if not error.retryable or retry > self._max_retries or not self._may_retry():
+            return None
+        retry_after = error.retry_after if isinstance(error, TeacherRateLimited) else None
+        return self._backoff.delay(retry, retry_after)
+
+    def _give_up(
+        self, error: TeacherError, query: TeacherQuery, attempts: int, tokens: int, started: float
+    ) -> NoReturn:
+        record = CallRecord(
+            backend=self.name,
+            ok=False,
+            attempts=attempts,
+            tokens=tokens,
+            seconds=self._clock() - started,
+            error_kind=error.kind,
+            error=str(error)[:300],
+            breaker=self.breaker.state.value,
+        )
+        raise TeacherFailed(
+            f"teacher {self.name} gave up on post {query.post_id} after {attempts} attempt(s): {error}",
+            calls=(record,),
+            cause_kind=error.kind,
+        ) from error
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

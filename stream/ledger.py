@@ -1,0 +1,102 @@
+"""Which posts have been decided, and from which message.
+
+Delivery is at-least-once, so after a crash a worker re-reads up to one commit interval of posts it
+has already handled. Remembering *where* each post was read from (partition and offset of the
+``posts`` topic) tells two cases apart that look alike by id alone: the same message read again
+(a redelivery, skipped quietly) and a different message reusing a decided id (a producer bug, sent
+to the dead-letter topic). A mark is written only after the broker acknowledged what it records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from sentimon.redis_layout import Keys
+
+
+class Stage(StrEnum):
+    DEFERRED = "deferred"  # parked until its thread's parent arrives
+    STUDENT = "student"  # the worker published the final verdict
+    ESCALATED = "escalated"  # handed to the teacher, whose verdict is still to come
+    TEACHER = "teacher"  # the teacher role published the final verdict
+
+
+class Repeat(StrEnum):
+    REDELIVERY = "redelivery"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where in the ``posts`` topic a post was read."""
+
+    partition: int
+    offset: int
+
+    def encode(self) -> str:
+        return f"{self.partition}:{self.offset}"
+
+    @classmethod
+    def decode(cls, text: str) -> Origin:
+        partition, offset = text.split(":")
+        return cls(int(partition), int(offset))
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    stage: Stage
+    origin: Origin
+
+    def repeat_of(self, origin: Origin) -> Repeat:
+        return Repeat.REDELIVERY if origin == self.origin else Repeat.DUPLICATE
+
+
+class Ledger:
+    def __init__(self, redis: Redis, keys: Keys, ttl_seconds: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._ttl = ttl_seconds
+
+    async def lookup(self, post_ids: Sequence[str]) -> dict[str, Mark]:
+        """Marks of those ids that have one."""
+        if not post_ids:
+            return {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for post_id in post_ids:
+                pipe.hmget(self._keys.verdict_done(post_id), "stage", "origin")
+            rows = await pipe.execute()
+        marks = {}
+        for post_id, (stage, origin) in zip(post_ids, rows, strict=True):
+            if stage and origin:
+                marks[post_id] = Mark(Stage(stage), Origin.decode(origin))
+        return marks
+
+    async def mark(self, entries: Iterable[tuple[str, Stage, Origin]]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for post_id, stage, origin in entries:
+                key = self._keys.verdict_done(post_id)
+                pipe.hset(key, mapping={"stage": stage.value, "origin": origin.encode()})
+                pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def stages(self, post_ids: Sequence[str]) -> dict[str, Stage]:
+        if not post_ids:
+            return {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for post_id in post_ids:
+                pipe.hget(self._keys.verdict_done(post_id), "stage")
+            rows = await pipe.execute()
+        return {post_id: Stage(s) for post_id, s in zip(post_ids, rows, strict=True) if s}
+
+    async def mark_stage(self, post_ids: Iterable[str], stage: Stage) -> None:
+        """Move posts to a later stage, keeping the origin the worker recorded."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for post_id in post_ids:
+                key = self._keys.verdict_done(post_id)
+                pipe.hset(key, "stage", stage.value)
+                pipe.expire(key, self._ttl)
+            await pipe.execute()

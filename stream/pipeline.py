@@ -1,0 +1,310 @@
+"""What each role does with a micro-batch: the decisions, free of Faust.
+
+A batch of posts goes validate → repeat check → thread deferral → score → route → publish →
+remember. The order of the last two is what makes delivery at-least-once without loss: a post is
+marked decided in the ledger only after the broker acknowledged its verdict (or escalation), and
+its offset is committed only after the whole batch returned. A crash anywhere in between means the
+post is read again and, having no mark, decided again; aggregates count a post id once anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ValidationError
+
+from models.types import Prediction
+from sentimon.records import DlqRecord, Escalation, Flag, Post, Verdict, utcnow
+from sentimon.settings import Settings
+from stream.aggregates import Aggregator
+from stream.deferral import Deferral, Released
+from stream.ledger import Ledger, Origin, Repeat, Stage
+from stream.metrics import WorkerMetrics
+from stream.routing import Route, TeacherBudget, route
+from stream.scoring import BatchScorer, student_verdict
+from stream.topics import TopicNames
+from stream.types import Incoming, Outbox, OutMessage, TeacherDesk
+from stream.validate import DUPLICATE_ID, Rejection, parse_post, reason
+
+log = logging.getLogger(__name__)
+
+EscalationReason = Literal["low_confidence", "deferral_timeout"]
+
+
+class DeadLetters:
+    """Dead-letter messages, counted by reason code.
+
+    The original bytes travel base64-encoded, a third larger than they came; an oversized message
+    is cut to ``keep_bytes`` (and the reason says so), or its dead letter could exceed what the
+    broker accepts and never be written at all.
+    """
+
+    def __init__(self, metrics: WorkerMetrics, keep_bytes: int) -> None:
+        self._metrics = metrics
+        self._keep = keep_bytes
+
+    def letter(self, message: Incoming, rejection: Rejection) -> OutMessage:
+        self._metrics.dlq.labels(rejection.code).inc()
+        original = message.value or b""
+        why = rejection.reason
+        if len(original) > self._keep:
+            original = original[: self._keep]
+            why += f" (original cut to its first {self._keep} bytes)"
+        record = DlqRecord.of(original, why, message.topic, message.partition, message.offset)
+        key = message.key.decode("utf-8", "replace") if message.key else None
+        return key, record.to_bytes()
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A post about to be scored, with what its thread contributes."""
+
+    post: Post
+    origin: Origin
+    received_at: datetime
+    context: str | None = None
+    flags: tuple[Flag, ...] = ()
+    reason: EscalationReason = "low_confidence"
+    was_parked: bool = False
+
+    @classmethod
+    def from_released(cls, released: Released, timed_out: bool) -> Ready:
+        parked = released.parked
+        flags: tuple[Flag, ...] = ("deferred", "deferral_timeout") if timed_out else ("deferred",)
+        return cls(
+            post=parked.post,
+            origin=parked.origin,
+            received_at=parked.received_at,
+            context=released.context,
+            flags=flags,
+            reason="deferral_timeout" if timed_out else "low_confidence",
+            was_parked=True,
+        )
+
+
+class PostPipeline:
+    """The worker role: posts in; verdicts, escalations and dead letters out."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: Outbox,
+        scorer: BatchScorer,
+        ledger: Ledger,
+        deferral: Deferral,
+        budget: TeacherBudget,
+        metrics: WorkerMetrics,
+    ) -> None:
+        self._settings = settings
+        self._topics = TopicNames.of(settings)
+        self._outbox = outbox
+        self._scorer = scorer
+        self._ledger = ledger
+        self._deferral = deferral
+        self._budget = budget
+        self._metrics = metrics
+        self._dead = DeadLetters(metrics, settings.max_message_bytes)
+
+    async def handle(self, batch: Sequence[Incoming]) -> None:
+        received_at = utcnow()
+        self._metrics.count_processed(len(batch))
+        dead: list[OutMessage] = []
+        posts: list[tuple[Post, Origin, Incoming]] = []
+        for message in batch:
+            result = parse_post(message.value, self._settings)
+            if isinstance(result, Rejection):
+                dead.append(self._dead.letter(message, result))
+            else:
+                posts.append((result, Origin(message.partition, message.offset), message))
+        fresh = await self._drop_repeats(posts, dead)
+        arrival = await self._deferral.arrive([(post, origin, received_at) for post, origin in fresh])
+        parked = set(arrival.parked)
+        overflow = set(arrival.overflow) if self._deferral.enabled else set()
+        ready = [
+            Ready(
+                post,
+                origin,
+                received_at,
+                context=arrival.contexts.get(post.id),
+                flags=("deferral_overflow",) if post.id in overflow else (),
+            )
+            for post, origin in fresh
+            if post.id not in parked
+        ]
+        ready += [Ready.from_released(released, timed_out=False) for released in arrival.released]
+        self._metrics.deferrals.labels("parked").inc(len(parked))
+        self._metrics.deferrals.labels("overflow").inc(len(overflow))
+        self._metrics.deferrals.labels("released").inc(len(arrival.released))
+        parked_marks = [(post.id, Stage.DEFERRED, origin) for post, origin in fresh if post.id in parked]
+        await self._decide(ready, dead, parked_marks)
+
+    async def sweep(self) -> int:
+        """Score replies whose parent did not come in time (or came while their taker was dying)."""
+        released = await self._deferral.claim_expired()
+        if not released:
+            return 0
+        ready = [Ready.from_released(r, timed_out=r.context is None) for r in released]
+        self._metrics.deferrals.labels("timeout").inc(sum(1 for r in released if r.context is None))
+        self._metrics.deferrals.labels("released").inc(sum(1 for r in released if r.context is not None))
+        await self._decide(ready)
+        return len(ready)
+
+    async def _drop_repeats(
+        self, posts: list[tuple[Post, Origin, Incoming]], dead: list[OutMessage]
+    ) -> list[tuple[Post, Origin]]:
+        """Skip redeliveries quietly; send other reuses of a decided (or same-batch) id to the DLQ."""
+        marks = await self._ledger.lookup(list(dict.fromkeys(post.id for post, _, _ in posts)))
+        fresh: list[tuple[Post, Origin]] = []
+        taken: dict[str, Origin] = {}
+        for post, origin, message in posts:
+            mark = marks.get(post.id)
+            if mark is not None and mark.repeat_of(origin) is Repeat.REDELIVERY:
+                self._metrics.redelivered.inc()
+                continue
+            first = mark.origin if mark is not None else taken.get(post.id)
+            if first is not None:
+                detail = f"{post.id!r} already used by posts partition {first.partition} offset {first.offset}"
+                dead.append(self._dead.letter(message, reason(DUPLICATE_ID, detail)))
+                continue
+            taken[post.id] = origin
+            fresh.append((post, origin))
+        return fresh
+
+    async def _decide(
+        self,
+        ready: list[Ready],
+        dead: Sequence[OutMessage] = (),
+        parked_marks: Sequence[tuple[str, Stage, Origin]] = (),
+    ) -> None:
+        predictions, version = await self._scorer.score([r.post.text for r in ready], [r.context for r in ready])
+        self._metrics.set_model(version)
+        verdicts, escalations = await self._route(ready, predictions, version)
+        await asyncio.gather(
+            self._outbox.publish(self._topics.verdicts, [(v.post_id, v.to_bytes()) for v in verdicts]),
+            self._outbox.publish(self._topics.escalations, [(e.post.id, e.to_bytes()) for e in escalations]),
+        )
+        origins = {r.post.id: r.origin for r in ready}
+        await self._ledger.mark(
+            [
+                *parked_marks,
+                *((v.post_id, Stage.STUDENT, origins[v.post_id]) for v in verdicts),
+                *((e.post.id, Stage.ESCALATED, origins[e.post.id]) for e in escalations),
+            ]
+        )
+        await self._deferral.finish([r.post.id for r in ready if r.was_parked])
+        # Dead letters last: if sending them fails, the retry finds the posts above marked and
+        # skips them instead of publishing their verdicts twice.
+        await self._outbox.publish(self._topics.dlq, dead)
+        now = utcnow()
+        accepted = {v.post_id for v in verdicts}
+        for item in ready:
+            if item.post.id in accepted:
+                self._metrics.latency.observe((now - item.received_at).total_seconds())
+        self._metrics.verdicts.labels("student").inc(len(verdicts))
+        for escalation in escalations:
+            self._metrics.escalations.labels(escalation.reason).inc()
+
+    async def _route(
+        self, ready: list[Ready], predictions: list[Prediction], version: str
+    ) -> tuple[list[Verdict], list[Escalation]]:
+        uncertain = [
+            i for i, p in enumerate(predictions) if route(p.max_prob, self._settings.accept_threshold) is Route.ESCALATE
+        ]
+        granted = set(uncertain[: await self._budget.take(len(uncertain))])
+        exhausted = set(uncertain) - granted
+        self._metrics.budget_exhausted.inc(len(exhausted))
+        verdicts: list[Verdict] = []
+        escalations: list[Escalation] = []
+        for i, (item, prediction) in enumerate(zip(ready, predictions, strict=True)):
+            flags = item.flags
+            if i in granted:
+                flags += ("escalated",)
+            elif i in exhausted:
+                flags += ("budget_exhausted",)
+            verdict = student_verdict(
+                item.post, prediction, model_version=version, received_at=item.received_at, flags=flags
+            )
+            if i in granted:
+                escalations.append(
+                    Escalation(
+                        post=item.post,
+                        student=verdict,
+                        reason=item.reason,
+                        context=item.context,
+                        received_at=item.received_at,
+                    )
+                )
+            else:
+                verdicts.append(verdict)
+        return verdicts, escalations
+
+
+class TeacherPipeline:
+    """The teacher role: escalations in; final verdicts and teacher labels out."""
+
+    def __init__(
+        self, settings: Settings, outbox: Outbox, desk: TeacherDesk, ledger: Ledger, metrics: WorkerMetrics
+    ) -> None:
+        self._topics = TopicNames.of(settings)
+        self._outbox = outbox
+        self._desk = desk
+        self._ledger = ledger
+        self._metrics = metrics
+        self._dead = DeadLetters(metrics, settings.max_message_bytes)
+
+    async def handle(self, batch: Sequence[Incoming]) -> None:
+        self._metrics.count_processed(len(batch))
+        dead: list[OutMessage] = []
+        escalations: dict[str, Escalation] = {}
+        for message in batch:
+            try:
+                escalation = Escalation.model_validate_json(message.value or b"")
+            except ValidationError as exc:
+                dead.append(self._dead.letter(message, reason("invalid_escalation", str(exc.errors()[0]["msg"]))))
+                continue
+            escalations.setdefault(escalation.post.id, escalation)
+        stages = await self._ledger.stages(list(escalations))
+        todo = [e for post_id, e in escalations.items() if stages.get(post_id) is not Stage.TEACHER]
+        self._metrics.redelivered.inc(len(batch) - len(dead) - len(todo))
+        decisions = await asyncio.gather(*(self._desk.decide(e) for e in todo))
+        verdicts = [verdict for verdict, _ in decisions]
+        labels = [label for _, batch_labels in decisions for label in batch_labels]
+        await asyncio.gather(
+            self._outbox.publish(self._topics.verdicts, [(v.post_id, v.to_bytes()) for v in verdicts]),
+            self._outbox.publish(self._topics.teacher_labels, [(lb.post_id, lb.to_bytes()) for lb in labels]),
+        )
+        await self._ledger.mark_stage([v.post_id for v in verdicts], Stage.TEACHER)
+        await self._outbox.publish(self._topics.dlq, dead)
+        now = utcnow()
+        for escalation, verdict in zip(todo, verdicts, strict=True):
+            self._metrics.verdicts.labels(verdict.decided_by).inc()
+            self._metrics.latency.observe((now - escalation.received_at).total_seconds())
+
+
+class AggregatePipeline:
+    """Verdicts in; Redis aggregates updated (once per post id), alerts out."""
+
+    def __init__(self, settings: Settings, outbox: Outbox, aggregator: Aggregator, metrics: WorkerMetrics) -> None:
+        self._topics = TopicNames.of(settings)
+        self._outbox = outbox
+        self._aggregator = aggregator
+        self._dead = DeadLetters(metrics, settings.max_message_bytes)
+
+    async def handle(self, batch: Sequence[Incoming]) -> None:
+        dead: list[OutMessage] = []
+        verdicts: list[Verdict] = []
+        for message in batch:
+            try:
+                verdicts.append(Verdict.model_validate_json(message.value or b""))
+            except ValidationError as exc:
+                dead.append(self._dead.letter(message, reason("invalid_verdict", str(exc.errors()[0]["msg"]))))
+        alerts = await self._aggregator.apply(verdicts)
+        await asyncio.gather(
+            self._outbox.publish(self._topics.dlq, dead),
+            self._outbox.publish(self._topics.alerts, [(a.brand, a.to_bytes()) for a in alerts]),
+        )

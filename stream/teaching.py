@@ -1,0 +1,177 @@
+"""The teaching desk: turns an escalation into the post's final verdict and the teacher labels.
+
+Every escalated post must still end as exactly one verdict, so the desk never
+lets a teacher failure escape: when the teacher cannot answer (down, slow,
+breaker open, answers off-schema twice, or a bug) the student's verdict
+stands, marked ``decided_by="fallback"`` with ``teacher_failed``. A teacher
+answer becomes the verdict (``decided_by="teacher"``) and one
+:class:`TeacherLabel` for re-distillation; the verdict still names the
+student version that escalated it, since that version's doubt is what the
+label answers.
+
+Each call's cost is accounted per backend, in Redis (``Keys.stats_teacher``,
+for the dashboard) and as Prometheus counters (for operators), including the
+calls an ensemble made to members that failed while another answered.
+Accounting is best effort: a Redis hiccup is logged, never allowed to lose
+the verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from prometheus_client import Counter
+from redis.exceptions import RedisError
+
+from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherQuery, failure_calls
+from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, utcnow
+from sentimon.redis_layout import Keys
+from sentimon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CALLS = Counter("sentimon_teacher_calls", "Teacher calls (one per post and backend).", ["backend", "outcome"])
+ATTEMPTS = Counter("sentimon_teacher_attempts", "HTTP or model attempts, retries included.", ["backend"])
+ERRORS = Counter("sentimon_teacher_errors", "Teacher calls given up, by the last failure's kind.", ["backend", "kind"])
+TOKENS = Counter("sentimon_teacher_tokens", "Tokens billed by the teacher, failed attempts included.", ["backend"])
+SECONDS = Counter("sentimon_teacher_seconds", "Wall seconds spent waiting for the teacher.", ["backend"])
+COST = Counter("sentimon_teacher_cost", "Teacher cost at SENTIMON_TEACHER_COST_PER_1K_TOKENS.", ["backend"])
+AGREEMENT = Counter(
+    "sentimon_teacher_student_agreement", "Teacher answers compared with the student.", ["backend", "agrees"]
+)
+DECISIONS = Counter("sentimon_teacher_desk_decisions", "Escalations decided, by who decided.", ["decided_by"])
+
+_ERROR_TEXT_CHARS = 200
+
+
+class TeacherDesk:
+    def __init__(self, settings: Settings, redis: aioredis.Redis, teacher: Teacher) -> None:
+        self._redis = redis
+        self._keys = Keys(settings.redis_prefix)
+        self._teacher = teacher
+        self._price_per_token = settings.teacher_cost_per_1k_tokens / 1000
+
+    async def decide(self, escalation: Escalation) -> tuple[Verdict, list[TeacherLabel]]:
+        """The final verdict for an escalated post, and the labels to publish (none on fallback)."""
+        post = escalation.post
+        query = TeacherQuery(post_id=post.id, text=post.text, context=escalation.context)
+        started = time.monotonic()
+        try:
+            answer = await self._teacher.ask(query)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Every failure, a bug in a backend included: the post still needs its one verdict.
+            log.warning("teacher failed on post %s, student verdict stands: %s", post.id, exc)
+            await self._account(failure_calls(self._teacher.name, exc, time.monotonic() - started), escalation)
+            DECISIONS.labels("fallback").inc()
+            return self._fallback(escalation), []
+        calls = answer.calls or (
+            CallRecord(
+                backend=answer.teacher,
+                ok=True,
+                attempts=1,
+                tokens=answer.tokens,
+                seconds=time.monotonic() - started,
+                polarity=answer.polarity,
+            ),
+        )
+        await self._account(calls, escalation)
+        DECISIONS.labels("teacher").inc()
+        return self._verdict(escalation, answer), [self._label(escalation, answer)]
+
+    def _verdict(self, escalation: Escalation, answer: TeacherAnswer) -> Verdict:
+        now = utcnow()
+        score = min(1.0, max(-1.0, answer.probs.positive - answer.probs.negative))
+        return Verdict.model_validate(
+            {
+                **escalation.student.model_dump(),
+                "polarity": answer.polarity,
+                "probs": answer.probs,
+                "score": score,
+                "emotions": list(answer.emotions),
+                "aspects": list(answer.aspects),
+                "decided_by": "teacher",
+                "flags": _with_flags(escalation.student.flags, "escalated"),
+                "teacher": answer.teacher,
+                "latency_ms": _latency_ms(escalation.received_at, now),
+                "decided_at": now,
+            }
+        )
+
+    def _fallback(self, escalation: Escalation) -> Verdict:
+        now = utcnow()
+        return Verdict.model_validate(
+            {
+                **escalation.student.model_dump(),
+                "decided_by": "fallback",
+                "flags": _with_flags(escalation.student.flags, "escalated", "teacher_failed"),
+                "teacher": None,
+                "latency_ms": _latency_ms(escalation.received_at, now),
+                "decided_at": now,
+            }
+        )
+
+    @staticmethod
+    def _label(escalation: Escalation, answer: TeacherAnswer) -> TeacherLabel:
+        return TeacherLabel(
+            post_id=escalation.post.id,
+            text=escalation.post.text,
+            context=escalation.context,
+            teacher=answer.teacher,
+            polarity=answer.polarity,
+            probs=answer.probs,
+            confidence=min(1.0, max(0.0, answer.confidence)),  # float sums may overshoot 1 by an ulp
+            emotions=list(answer.emotions),
+            aspects=list(answer.aspects),
+            rationale=answer.rationale,
+            student_version=escalation.student.model_version,
+            student_polarity=escalation.student.polarity,
+        )
+
+    async def _account(self, calls: tuple[CallRecord, ...], escalation: Escalation) -> None:
+        student: Polarity = escalation.student.polarity
+        pipe = self._redis.pipeline(transaction=False)
+        for call in calls:
+            cost = call.tokens * self._price_per_token
+            agrees = call.polarity == student
+            CALLS.labels(call.backend, "ok" if call.ok else "failed").inc()
+            ATTEMPTS.labels(call.backend).inc(call.attempts)
+            TOKENS.labels(call.backend).inc(call.tokens)
+            SECONDS.labels(call.backend).inc(call.seconds)
+            COST.labels(call.backend).inc(cost)
+            key = self._keys.stats_teacher(call.backend)
+            pipe.sadd(self._keys.teacher_backends, call.backend)
+            pipe.hincrby(key, "calls", 1)
+            pipe.hincrby(key, "attempts", call.attempts)
+            pipe.hincrby(key, "tokens", call.tokens)
+            pipe.hincrbyfloat(key, "seconds", call.seconds)
+            pipe.hincrbyfloat(key, "cost", cost)
+            pipe.hset(key, mapping={"breaker": call.breaker, "last_at": f"{time.time():.3f}"})
+            if call.ok:
+                AGREEMENT.labels(call.backend, str(agrees).lower()).inc()
+                pipe.hincrby(key, "compared", 1)
+                pipe.hincrby(key, "agree", int(agrees))
+            else:
+                kind = call.error_kind or "error"
+                ERRORS.labels(call.backend, kind).inc()
+                pipe.hincrby(key, "errors", 1)
+                pipe.hincrby(key, f"error:{kind}", 1)
+                pipe.hset(key, "last_error", f"{kind}: {call.error or ''}"[:_ERROR_TEXT_CHARS])
+        try:
+            await pipe.execute()
+        except RedisError as exc:
+            log.warning("teacher accounting not written to Redis: %s", exc)
+
+
+def _with_flags(flags: list[Flag], *more: Flag) -> list[Flag]:
+    return list(dict.fromkeys([*flags, *more]))
+
+
+def _latency_ms(received_at: datetime, now: datetime) -> float:
+    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
+    return max(0.0, (now - received).total_seconds() * 1000)

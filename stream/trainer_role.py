@@ -1,0 +1,151 @@
+"""The trainer role: teacher labels into the label store, and re-distillation rounds when due.
+
+An agent on ``teacher-labels`` stores every answer (an upsert by post id, so a redelivered
+message changes nothing); a timer starts a round once ``retrain_min_labels`` new labels are in,
+or ``retrain_interval_minutes`` after the last round when any are. A round trains a network for
+minutes, so it runs in a one-thread executor: the event loop keeps heartbeating, committing and
+storing labels meanwhile, and the single thread plus the timer's own sequencing mean one round
+at a time. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
+workers themselves follow the registry's ``current`` pointer and swap between batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from distill.label_store import LabelStore
+from distill.redistill import RoundResult, promoted_manifest, run_round
+from distill.registry import Registry
+from sentimon.records import ModelUpdate, TeacherLabel
+from sentimon.redis_layout import Keys
+from sentimon.settings import Settings
+from stream.agents import RoleContext
+from stream.metrics import WorkerMetrics
+from stream.pipeline import DeadLetters
+from stream.types import Incoming, Outbox, OutMessage
+from stream.validate import reason
+
+log = logging.getLogger(__name__)
+
+# How often the timer asks whether a round is due; rounds themselves are far rarer.
+CHECK_SECONDS = 5.0
+INVALID_LABEL = "invalid_teacher_label"
+
+
+async def publish_models(redis: Redis, keys: Keys, registry: Registry) -> None:
+    """Every registered version's manifest and the current pointer, as the dashboard reads them.
+
+    The gate's figures for a promoted version are added by :func:`announce`.
+    """
+    current = registry.current()
+    pipe = redis.pipeline(transaction=False)
+    for manifest in registry.versions():
+        # Only versions not yet there: an announced one carries gate figures its manifest lacks.
+        pipe.hsetnx(keys.models, manifest.version, manifest.model_dump_json())
+    if current:
+        pipe.set(keys.model_current, current)
+    await pipe.execute()
+
+
+async def announce(redis: Redis, keys: Keys, registry: Registry, result: RoundResult) -> ModelUpdate:
+    """Write a promoted version to Redis for the dashboard; returns the update for ``model-updates``."""
+    manifest = promoted_manifest(registry, result)
+    await publish_models(redis, keys, registry)
+    await redis.hset(keys.models, manifest.version, manifest.model_dump_json())
+    return ModelUpdate(
+        version=manifest.version,
+        parent_version=manifest.parent_version,
+        path=str(registry.path(manifest.version)),
+        metrics=manifest.metrics,
+    )
+
+
+class Retrainer:
+    """Stores labels as they come and decides when a round is due."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: LabelStore,
+        registry: Registry,
+        outbox: Outbox,
+        redis: Redis,
+        metrics: WorkerMetrics,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._registry = registry
+        self._outbox = outbox
+        self._redis = redis
+        self._keys = Keys(settings.redis_prefix)
+        self._metrics = metrics
+        self._dead = DeadLetters(metrics, settings.max_message_bytes)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redistill")
+        self._last_round = time.monotonic()  # the interval counts from start-up until a first round
+        self.rounds: list[RoundResult] = []
+
+    async def store_labels(self, batch: Sequence[Incoming]) -> None:
+        """Upsert every valid label; a message that is not one goes to the DLQ with its reason."""
+        labels: list[TeacherLabel] = []
+        dead: list[OutMessage] = []
+        for message in batch:
+            try:
+                labels.append(TeacherLabel.model_validate_json(message.value or b""))
+            except ValidationError as exc:
+                dead.append(self._dead.letter(message, reason(INVALID_LABEL, str(exc.errors()[0]["msg"]))))
+        loop = asyncio.get_running_loop()
+        # SQLite may wait for a round's brief write lock; never on the event loop.
+        changed = await loop.run_in_executor(None, self._store.add, labels)
+        await self._outbox.publish(self._settings.topic_dlq, dead)
+        self._metrics.count_processed(len(batch))
+        log.debug("stored %d teacher labels (%d new or changed)", len(labels), changed)
+
+    def due(self, new_labels: int, now: float) -> bool:
+        """Enough new labels, or any once the interval has passed; after a failure, only the interval.
+
+        A failed round leaves its labels new, so without the pause a persistent failure (a broken
+        export, a full disk) would retrain every few seconds.
+        """
+        waited = now - self._last_round >= self._settings.retrain_interval_minutes * 60
+        last_failed = bool(self.rounds) and self.rounds[-1].outcome == "failed"
+        if new_labels >= self._settings.retrain_min_labels and not last_failed:
+            return True
+        return new_labels > 0 and waited
+
+    async def tick(self) -> RoundResult | None:
+        """Run a round if one is due; returns its result (None when nothing was due)."""
+        loop = asyncio.get_running_loop()
+        new_labels = await loop.run_in_executor(None, self._store.count_new, self._settings.holdout_fraction)
+        if not self.due(new_labels, time.monotonic()):
+            return None
+        log.info("re-distillation due: %d new teacher labels", new_labels)
+        try:
+            result = await loop.run_in_executor(self._executor, run_round, self._settings, self._store, self._registry)
+        finally:
+            self._last_round = time.monotonic()
+        self.rounds.append(result)
+        if result.promoted:
+            update = await announce(self._redis, self._keys, self._registry, result)
+            await self._outbox.publish(self._settings.topic_model_updates, [(update.version, update.to_bytes())])
+            self._metrics.set_model(update.version)
+        return result
+
+
+async def trainer_role(ctx: RoleContext) -> None:
+    """Store teacher labels; re-distil when enough are new; announce promotions."""
+    settings = ctx.settings
+    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    retrainer = Retrainer(settings, LabelStore(settings.label_store_path), registry, ctx.outbox, ctx.redis, ctx.metrics)
+    current = registry.current()
+    if current:
+        ctx.metrics.set_model(current)
+    await publish_models(ctx.redis, ctx.keys, registry)
+    ctx.consume(ctx.topics.teacher_labels, "store-labels", retrainer.store_labels, max(settings.batch_size, 256))
+    ctx.every(min(CHECK_SECONDS, settings.retrain_interval_minutes * 60), "redistill", retrainer.tick)

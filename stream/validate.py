@@ -1,0 +1,151 @@
+"""Raw message bytes → a :class:`Post`, or the reason they cannot be one.
+
+The worker reads ``posts`` as raw bytes rather than letting Faust deserialise, because a message
+that fails to parse must still reach the dead-letter topic byte for byte. Every failure here has a
+stable reason code before the colon (``not_json: ...``) so that operators can count DLQ entries by
+kind; the text after it says what exactly was wrong. Nothing in here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from sentimon.records import Post
+from sentimon.settings import Settings
+
+# Reason codes, the part of a DLQ reason before the colon.
+EMPTY = "empty"
+TOO_LARGE = "too_large"
+INVALID_UTF8 = "invalid_utf8"
+NOT_JSON = "not_json"
+NON_FINITE_NUMBER = "non_finite_number"
+DUPLICATE_KEY = "duplicate_key"
+TOO_DEEP = "too_deep"
+NOT_OBJECT = "not_object"
+INVALID_UNICODE = "invalid_unicode"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+UNKNOWN_FIELD = "unknown_field"
+INVALID_VALUE = "invalid_value"
+TEXT_TOO_LONG = "text_too_long"
+SELF_REPLY = "self_reply"
+DUPLICATE_ID = "duplicate_id"
+
+# How deep a JSON document may nest; a post has no reason to nest more than its metadata needs,
+# and the C parser would otherwise recurse until Python's stack limit.
+MAX_DEPTH = 32
+
+_PYDANTIC_CODES = {
+    "missing": MISSING_FIELD,
+    "extra_forbidden": UNKNOWN_FIELD,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: str
+
+    @property
+    def code(self) -> str:
+        return self.reason.split(":", 1)[0]
+
+
+def reason(code: str, detail: str) -> Rejection:
+    return Rejection(f"{code}: {detail}")
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # json.loads keeps the last of repeated keys silently; a producer sending two ids in one
+    # object has a bug we want to see, not a post we want to guess at.
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(name)
+
+
+def _depth(text: str) -> int:
+    """Deepest bracket nesting, ignoring brackets inside strings; cheap enough for 256 kB."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _pydantic_reason(error: ValidationError) -> Rejection:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "post"
+    kind = first["type"]
+    if kind in _PYDANTIC_CODES:
+        code = _PYDANTIC_CODES[kind]
+    elif kind.endswith("_type") or kind in ("is_instance_of", "model_type"):
+        code = WRONG_TYPE
+    else:
+        code = INVALID_VALUE
+    return reason(code, f"{field}: {first['msg']}")
+
+
+def parse_post(raw: bytes | None, settings: Settings) -> Post | Rejection:
+    """Decode and validate one message value. Size limits come first so huge input is never parsed."""
+    if not raw:
+        return reason(EMPTY, "message has no value")
+    if len(raw) > settings.max_message_bytes:
+        return reason(TOO_LARGE, f"{len(raw)} bytes > SENTIMON_MAX_MESSAGE_BYTES={settings.max_message_bytes}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return reason(INVALID_UTF8, f"byte {exc.start}: {exc.reason}")
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        return reason(TOO_DEEP, f"JSON nests deeper than {MAX_DEPTH} levels")
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant)
+    except _DuplicateKeyError as exc:
+        return reason(DUPLICATE_KEY, f"key {exc.args[0]!r} appears twice")
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            return reason(NOT_JSON, str(exc))
+        return reason(NON_FINITE_NUMBER, f"{exc.args[0]} is not a JSON number")
+    if not isinstance(document, dict):
+        return reason(NOT_OBJECT, f"expected a JSON object, got {type(document).__name__}")
+    try:
+        # Lone surrogates (\ud800) decode fine but cannot be written back as UTF-8 later.
+        json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return reason(INVALID_UNICODE, f"unpaired surrogate: {exc.reason}")
+    except ValueError as exc:  # a float that overflowed to inf, e.g. 1e999
+        return reason(NON_FINITE_NUMBER, str(exc))
+    try:
+        post = Post.model_validate(document)
+    except ValidationError as exc:
+        return _pydantic_reason(exc)
+    if len(post.text) > settings.max_text_chars:
+        return reason(TEXT_TOO_LONG, f"{len(post.text)} characters > SENTIMON_MAX_TEXT_CHARS={settings.max_text_chars}")
+    if post.parent_id == post.id:
+        return reason(SELF_REPLY, "parent_id equals id")
+    return post

@@ -1,0 +1,79 @@
+"""One role as one process: topics ensured, role registered, metrics served, Faust run until stopped.
+
+Everything that must happen before Faust starts (creating topics, building a teacher client,
+loading the student) runs on the very event loop Faust then runs on, so clients created there
+stay usable. SIGTERM and SIGINT stop the worker gracefully: Faust finishes the batch in hand and
+commits it, and the group hands the partitions to the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import sys
+from typing import NoReturn
+
+import faust
+from pydantic import SecretStr
+from redis.asyncio import Redis
+
+from sentimon.settings import ENV_PREFIX, Settings
+from stream.agents import ROLES, RoleContext, add_stats
+from stream.app import create_app
+from stream.metrics import WorkerMetrics
+from stream.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``SENTIMON_*`` variables that make a child process read exactly these settings."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, list):
+            value = ",".join(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    return env
+
+
+def worker_command(role: str) -> list[str]:
+    return [sys.executable, "-m", "sentimon", "worker", "--role", role]
+
+
+def worker_id(role: str) -> str:
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"
+
+
+def connect_redis(settings: Settings) -> Redis:
+    """The stream's Redis client: replies decoded to ``str``, as the stream modules expect."""
+    return Redis.from_url(settings.redis_url, decode_responses=True)
+
+
+def run_worker(settings: Settings, role: str, loglevel: str = "info") -> NoReturn:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; known roles: {', '.join(sorted(ROLES))}")
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(ensure_topics(settings))
+    app = create_app(settings, role)
+    metrics = WorkerMetrics(role, worker_id(role))
+    redis = connect_redis(settings)
+    ctx = RoleContext(app=app, settings=settings, redis=redis, metrics=metrics)
+    loop.run_until_complete(ROLES[role](ctx))
+    add_stats(ctx)
+
+    @app.on_before_shutdown.connect
+    async def withdraw(sender: faust.App, **_: object) -> None:
+        await metrics.withdraw(redis, ctx.keys)
+
+    port = metrics.serve(settings.metrics_port)
+    if port is not None:
+        log.info("metrics of %s on http://0.0.0.0:%d/metrics", metrics.worker_id, port)
+    worker = faust.Worker(app, loop=loop, loglevel=loglevel)
+    worker.execute_from_commandline()

@@ -1,0 +1,69 @@
+"""ONNX export, int8 quantisation and the parity check that guards the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from distill.data import Example
+from distill.export import ParityError, export_student
+from distill.pipeline import Start, start_from_backbone, train_and_register
+from distill.registry import Registry
+from distill.trainer import TrainConfig, Trainer, torch_logits
+from models.encoding import TextEncoder
+from models.manifest import CHECKPOINT_DIR, MODEL_FILE, Manifest
+from models.student import StudentRuntime
+from sentimon.settings import Settings
+from tests.fixtures.student import TINY_ASPECTS, TINY_EXAMPLES
+
+QUICK = TrainConfig(epochs=3, batch_size=8, learning_rate=2e-3, progress=False, threads=1)
+
+
+@pytest.fixture
+def trained(tiny_backbone: Path, tmp_path: Path) -> Start:
+    start = start_from_backbone(str(tiny_backbone), TINY_ASPECTS, 5, tmp_path / "start")
+    Trainer(start.model, TextEncoder.from_file(start.tokenizer_file, 128), QUICK).train(TINY_EXAMPLES, [])
+    return start
+
+
+def test_fp32_and_int8_exports_match_pytorch(trained: Start, tmp_path: Path, settings: Settings) -> None:
+    manifest = Manifest(aspects=TINY_ASPECTS, temperature=1.5)
+    exact = export_student(trained.model, trained.tokenizer_file, manifest, tmp_path / "fp32", settings,
+                           TINY_EXAMPLES, quantize=False)  # fmt: skip
+    assert exact.max_abs_logit_diff < 1e-4
+    assert exact.accuracy_drop == 0.0
+    small = export_student(trained.model, trained.tokenizer_file, manifest, tmp_path / "int8", settings, TINY_EXAMPLES)
+    assert 0 < small.max_abs_logit_diff <= settings.parity_max_logit_diff
+    assert (tmp_path / "int8" / MODEL_FILE).stat().st_size < (tmp_path / "fp32" / MODEL_FILE).stat().st_size
+    written = Manifest.read(tmp_path / "int8")
+    assert written.quantized and written.temperature == 1.5
+    assert written.metrics["parity_max_logit_diff"] == pytest.approx(small.max_abs_logit_diff)
+    assert (tmp_path / "int8" / CHECKPOINT_DIR).is_dir()
+    assert StudentRuntime.load(tmp_path / "int8", settings).manifest.aspects == TINY_ASPECTS
+    no_validation = export_student(trained.model, trained.tokenizer_file, manifest, tmp_path / "probes", settings)
+    assert no_validation.examples > 0
+
+
+def test_an_export_that_drifts_is_refused_and_never_registered(
+    tiny_backbone: Path, tmp_path: Path, settings: Settings
+) -> None:
+    strict = settings.model_copy(update={"parity_max_logit_diff": 1e-9})
+    registry = Registry(tmp_path / "reg")
+    start = start_from_backbone(str(tiny_backbone), TINY_ASPECTS, 5, tmp_path / "start")
+    with pytest.raises(ParityError, match="SENTIMON_PARITY_MAX_LOGIT_DIFF"):
+        train_and_register(strict, registry, start, TINY_EXAMPLES, TINY_EXAMPLES[:6], QUICK, promote=True)
+    assert registry.versions() == [] and registry.current() is None
+
+
+def test_accuracy_is_compared_on_labeled_validation(trained: Start, tmp_path: Path, settings: Settings) -> None:
+    # Labels the PyTorch model gets right by construction, so any int8 flip is a drop.
+    encoder = TextEncoder.from_file(trained.tokenizer_file, 128)
+    texts = [f"{e.text} {i}" for i, e in enumerate(TINY_EXAMPLES)]
+    polarity = torch_logits(trained.model, encoder, [Example(text=t) for t in texts]).polarity.argmax(1)
+    labeled = [
+        Example(text=t, polarity=("negative", "neutral", "positive")[p]) for t, p in zip(texts, polarity, strict=True)
+    ]
+    report = export_student(trained.model, trained.tokenizer_file, Manifest(), tmp_path / "a", settings, labeled)
+    assert report.accuracy_torch == 1.0
+    assert report.accuracy_drop == pytest.approx(1.0 - report.accuracy_onnx)

@@ -1,0 +1,136 @@
+"""The label store on a real SQLite file: dedupe, the held-out slice, replay and round bookkeeping."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from distill.label_store import LabelStore, holdout_bucket
+from sentimon.records import Probs, TeacherLabel
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def label(post_id: str, polarity: str = "positive", at: datetime = T0, teacher: str = "oracle") -> TeacherLabel:
+    return TeacherLabel(
+        post_id=post_id,
+        text=f"text of {post_id}",
+        teacher=teacher,
+        polarity=polarity,  # type: ignore[arg-type]
+        probs=Probs.from_list([1.0 if p == polarity else 0.0 for p in ("negative", "neutral", "positive")]),
+        student_version="v0001-20250101000000",
+        at=at,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LabelStore:
+    return LabelStore(tmp_path / "labels.sqlite")
+
+
+def test_wal_mode(store: LabelStore) -> None:
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_redelivered_label_is_stored_once_and_not_new_again(store: LabelStore) -> None:
+    assert store.add([label("a"), label("b")]) == 2
+    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="promoted", reason="r", current_version="v")
+    # The same answers arrive again (at-least-once delivery): nothing changes.
+    assert store.add([label("a"), label("b")]) == 0
+    assert store.count() == 2
+    assert store.new_labels(0.0) == []
+
+
+def test_a_later_answer_replaces_the_earlier_one_and_is_new_again(store: LabelStore) -> None:
+    store.add([label("a", "positive")])
+    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="refused", reason="r", current_version="v")
+    assert store.add([label("a", "negative", at=T0 + timedelta(minutes=1), teacher="llm")]) == 1
+    # An older answer arriving late does not overwrite the newer one.
+    assert store.add([label("a", "neutral", at=T0 - timedelta(minutes=1))]) == 0
+    stored = store.get("a")
+    assert stored is not None
+    assert (stored.label.polarity, stored.label.teacher) == ("negative", "llm")
+    assert stored.label.student_version == "v0001-20250101000000"
+    assert [s.label.post_id for s in store.new_labels(0.0)] == ["a"]
+    assert store.count() == 1
+
+
+def test_holdout_is_a_deterministic_hash_slice_never_offered_for_training(tmp_path: Path) -> None:
+    ids = [f"post-{i}" for i in range(400)]
+    first, second = LabelStore(tmp_path / "one.sqlite"), LabelStore(tmp_path / "two.sqlite")
+    first.add(label(i) for i in ids)
+    second.add(label(i) for i in reversed(ids))  # another order, another store: the same slice
+    held = {s.label.post_id for s in first.holdout(0.15)}
+    assert held == {s.label.post_id for s in second.holdout(0.15)}
+    assert held == {i for i in ids if holdout_bucket(i) < 0.15}
+    assert 0.08 < len(held) / len(ids) < 0.22
+    training = {s.label.post_id for s in first.new_labels(0.15)}
+    assert training.isdisjoint(held) and training | held == set(ids)
+    assert first.count_new(0.15) == len(training)
+    first.record_round(started_at=T0, upto_seq=first.latest_seq(), outcome="promoted", reason="r", current_version="v")
+    assert held.isdisjoint(s.label.post_id for s in first.replay_sample(1000, 0.15, seed=1))
+
+
+def test_new_labels_follow_rounds_that_used_them(store: LabelStore) -> None:
+    store.add(label(f"a{i}") for i in range(10))
+    upto = store.latest_seq()
+    store.add(label(f"b{i}") for i in range(5))  # arrive while a round runs
+    assert len(store.new_labels(0.0, upto)) == 10
+    store.record_round(started_at=T0, upto_seq=upto, outcome="promoted", reason="ok", current_version="v2")
+    assert {s.label.post_id for s in store.new_labels(0.0)} == {f"b{i}" for i in range(5)}
+    # Skipped and failed rounds use nothing: their labels stay new.
+    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="failed", reason="x", current_version="v2")
+    assert store.count_new(0.0) == 5
+
+
+def test_replay_sample_is_reproducible_and_drawn_from_used_labels(store: LabelStore) -> None:
+    store.add(label(f"old{i}") for i in range(50))
+    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="promoted", reason="r", current_version="v")
+    store.add(label(f"new{i}") for i in range(50))
+    sample = [s.label.post_id for s in store.replay_sample(10, 0.0, seed=3)]
+    assert sample == [s.label.post_id for s in store.replay_sample(10, 0.0, seed=3)]
+    assert sample != [s.label.post_id for s in store.replay_sample(10, 0.0, seed=4)]
+    assert len(set(sample)) == 10 and all(i.startswith("old") for i in sample)
+    assert len(store.replay_sample(500, 0.0, seed=3)) == 50
+
+
+def test_rounds_are_recorded_with_outcome_and_reason(store: LabelStore) -> None:
+    store.record_round(
+        started_at=T0,
+        upto_seq=7,
+        outcome="refused",
+        reason="gold_accuracy 0.9 -> 0.5",
+        current_version="v0001-20250101000000",
+        candidate_version="v0002-20250101000001",
+        new_labels=7,
+        train_examples=14,
+        metrics={"current_gold_accuracy": 0.9, "candidate_gold_accuracy": 0.5},
+    )
+    store.record_round(started_at=T0, upto_seq=7, outcome="skipped", reason="nothing new", current_version="v1")
+    rounds = LabelStore(store.path).rounds()  # read back through a fresh store
+    assert [r.outcome for r in rounds] == ["skipped", "refused"]
+    refused = rounds[1]
+    assert refused.reason == "gold_accuracy 0.9 -> 0.5"
+    assert refused.candidate_version == "v0002-20250101000001"
+    assert refused.metrics["candidate_gold_accuracy"] == 0.5
+    assert (refused.new_labels, refused.train_examples, refused.upto_seq) == (7, 14, 7)
+
+
+def test_concurrent_writers_lose_nothing(store: LabelStore) -> None:
+    def write(tag: str) -> None:
+        for i in range(40):
+            store.add([label(f"{tag}{i}")])
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in "xyz"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count() == 120
+    seqs = [s.seq for s in store.new_labels(0.0)]
+    assert len(set(seqs)) == 120

@@ -1,0 +1,102 @@
+"""Re-distillation rounds on the tiny student: the gate refuses poison and lets good labels through.
+
+The seed corpus is the tiny student's own training texts, so its gold slice is something the
+current model answers well: a student that learned flipped labels must visibly get worse there.
+Teacher labels are variations of those texts, as the stream tests publish them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from distill.data import seed_split
+from distill.label_store import LabelStore
+from distill.redistill import example_of, promoted_manifest, run_round
+from distill.registry import Registry
+from distill.selection import difficulty, sample_by_difficulty
+from sentimon.labels import POLARITIES
+from sentimon.settings import Settings
+from tests.distill.redistill_support import round_settings as tiny_round_settings
+from tests.distill.redistill_support import teacher_labels
+
+
+@pytest.fixture
+def round_settings(student_settings: Settings, tmp_path: Path) -> Settings:
+    return tiny_round_settings(student_settings, tmp_path)
+
+
+def test_gold_slice_is_not_empty(round_settings: Settings) -> None:
+    _train, gold = seed_split(round_settings)
+    assert len(gold) >= 4
+
+
+def test_poisoned_labels_are_refused_and_the_old_model_stays(round_settings: Settings) -> None:
+    registry = Registry(round_settings.registry_dir)
+    store = LabelStore(round_settings.label_store_path)
+    before = registry.current()
+    assert before is not None
+    store.add(teacher_labels(before, poisoned=True))
+
+    result = run_round(round_settings, store, registry)
+
+    assert result.outcome == "refused", result.reason
+    assert registry.current() == before
+    assert result.candidate_version is not None and result.candidate_version != before
+    assert "gold_" in result.reason and "regressed" in result.reason
+    assert result.metrics["candidate_gold_accuracy"] < result.metrics["current_gold_accuracy"] - 0.1
+    recorded = store.last_round()
+    assert recorded is not None
+    assert (recorded.outcome, recorded.reason) == ("refused", result.reason)
+    assert recorded.candidate_version == result.candidate_version
+    # The refused labels count as used: the next round does not retrain on them.
+    assert store.count_new(round_settings.holdout_fraction) == 0
+    nothing = run_round(round_settings, store, registry)
+    assert nothing.outcome == "skipped" and registry.current() == before
+
+
+def test_clean_labels_are_promoted(round_settings: Settings) -> None:
+    registry = Registry(round_settings.registry_dir)
+    store = LabelStore(round_settings.label_store_path)
+    before = registry.current()
+    assert before is not None
+    store.add(teacher_labels(before, poisoned=False))
+
+    result = run_round(round_settings, store, registry)
+
+    assert result.outcome == "promoted", result.reason
+    assert registry.current() == result.candidate_version == result.current_version
+    assert registry.manifest(result.candidate_version).parent_version == before
+    assert result.metrics["candidate_holdout_examples"] > 0
+    assert store.last_round() is not None and store.last_round().outcome == "promoted"  # type: ignore[union-attr]
+    manifest = promoted_manifest(registry, result)
+    assert manifest.version == result.candidate_version
+    assert manifest.metrics["gate_candidate_gold_accuracy"] == result.metrics["candidate_gold_accuracy"]
+
+
+def test_a_round_without_a_current_student_fails_and_says_why(settings: Settings) -> None:
+    store = LabelStore(settings.label_store_path)
+    store.add(teacher_labels("v0001-20250101000000", poisoned=False, n=3))
+    result = run_round(settings, store)
+    assert result.outcome == "failed" and "no current student" in result.reason
+    assert store.count_new(0.0) == 3  # nothing consumed
+
+
+def test_difficulty_prefers_what_the_student_gets_wrong() -> None:
+    examples = [example_of(label) for label in teacher_labels("v1", poisoned=False, n=200)]
+    # A student that agrees with the teacher on the first half and contradicts it on the second.
+    probs = []
+    for i, example in enumerate(examples):
+        target = POLARITIES.index(str(example.polarity))
+        wanted = target if i < 100 else (target + 1) % 3
+        probs.append([0.9 if j == wanted else 0.05 for j in range(3)])
+    scores = difficulty(examples, np.array(probs))
+    assert scores[:100].max() < scores[100:].min()
+    assert sample_by_difficulty(examples, scores, 50, seed=1) == sample_by_difficulty(examples, scores, 50, seed=1)
+    position = {id(e): i for i, e in enumerate(examples)}  # by identity: some texts repeat
+    hard = [sum(position[id(e)] >= 100 for e in sample_by_difficulty(examples, scores, 50, seed)) for seed in range(20)]
+    # A uniform draw would average 25 hard ones; easy ones stay possible rather than excluded.
+    assert np.mean(hard) > 33
+    assert max(hard) < 50

@@ -1,0 +1,148 @@
+"""The ONNX student runtime on the tiny registered model: real inference, real files."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from distill.registry import Registry
+from models.manifest import MODEL_FILE, TOKENIZER_FILE, Manifest
+from models.student import ModelLoadError, StudentRuntime, select_providers
+from models.types import Prediction, Scorer
+from sentimon.labels import GOEMOTIONS, POLARITIES
+from sentimon.settings import Settings
+from tests.fixtures.student import NEGATIVE_TEXT, NEUTRAL_TEXT, POSITIVE_TEXT, TINY_EXAMPLES
+
+
+def _model_dir(settings: Settings) -> Path:
+    registry = Registry(settings.registry_dir)
+    version = registry.current()
+    assert version is not None
+    return registry.path(version)
+
+
+@pytest.fixture
+def runtime(student_settings: Settings) -> StudentRuntime:
+    return StudentRuntime.load(_model_dir(student_settings), student_settings)
+
+
+def test_predicts_calibrated_probabilities_and_uncertainty(runtime: StudentRuntime) -> None:
+    assert isinstance(runtime, Scorer)
+    texts = [POSITIVE_TEXT, NEGATIVE_TEXT, NEUTRAL_TEXT]
+    predictions = runtime.predict(texts)
+    assert [p.polarity for p in predictions] == ["positive", "negative", "neutral"]
+    for p in predictions:
+        assert isinstance(p, Prediction)
+        assert math.isclose(sum(p.probs), 1.0, abs_tol=1e-5)
+        assert p.max_prob == max(p.probs)
+        assert p.polarity == POLARITIES[int(np.argmax(p.probs))]
+        ordered = sorted(p.probs)
+        assert math.isclose(p.margin, ordered[2] - ordered[1], abs_tol=1e-6)
+        assert 0.0 <= p.entropy <= math.log(3) + 1e-6
+    assert runtime.version == runtime.manifest.version != ""
+
+
+def test_temperature_from_the_manifest_softens_without_changing_the_answer(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    copy = tmp_path / "hot"
+    shutil.copytree(_model_dir(student_settings), copy)
+    manifest = Manifest.read(copy)
+    base = StudentRuntime.load(copy, student_settings).predict([NEGATIVE_TEXT])[0]
+    manifest.model_copy(update={"temperature": manifest.temperature * 50}).write(copy)
+    hot = StudentRuntime.load(copy, student_settings).predict([NEGATIVE_TEXT])[0]
+    assert hot.polarity == base.polarity
+    assert hot.max_prob < base.max_prob
+    assert hot.entropy > base.entropy
+
+
+def test_batching_sorts_pads_and_restores_input_order(student_settings: Settings) -> None:
+    small_batches = student_settings.model_copy(update={"batch_size": 3})
+    runtime = StudentRuntime.load(_model_dir(student_settings), small_batches)
+    texts = [e.text for e in TINY_EXAMPLES]
+    contexts = [e.context for e in TINY_EXAMPLES]
+    together = runtime.logits(texts, contexts)
+    for i, (text, context) in enumerate(zip(texts, contexts, strict=True)):
+        alone = runtime.logits([text], [context])
+        # Dynamic int8 quantises activations per batch, so batch-mates shift logits a little
+        # (hundredths); a row put back in the wrong place would be off by whole units.
+        np.testing.assert_allclose(alone.polarity[0], together.polarity[i], atol=0.05)
+        np.testing.assert_allclose(alone.aspects[0], together.aspects[i], atol=0.05)
+        assert alone.polarity[0].argmax() == together.polarity[i].argmax()
+
+
+def test_thread_context_is_read_as_a_text_pair(runtime: StudentRuntime) -> None:
+    angry, happy = runtime.predict(["same here", "same here"], [NEGATIVE_TEXT, POSITIVE_TEXT])
+    assert (angry.polarity, happy.polarity) == ("negative", "positive")
+    with pytest.raises(ValueError, match="contexts"):
+        runtime.predict(["a", "b"], [None])
+
+
+def test_empty_and_huge_texts_are_scored_not_crashed(runtime: StudentRuntime) -> None:
+    huge = "terrible " * 200_000
+    predictions = runtime.predict(["", " ", huge, "🙂" * 5000], ["", None, huge, None])
+    assert len(predictions) == 4
+    assert all(p.polarity in POLARITIES for p in predictions)
+    assert runtime.predict([]) == []
+
+
+def test_emotions_above_threshold_by_probability(student_settings: Settings) -> None:
+    loose = student_settings.model_copy(update={"emotion_threshold": 0.01, "aspect_threshold": 0.01})
+    runtime = StudentRuntime.load(_model_dir(student_settings), loose)
+    (prediction,) = runtime.predict([NEGATIVE_TEXT])
+    logits = runtime.logits([NEGATIVE_TEXT]).emotions[0]
+    probs = {label: 1 / (1 + math.exp(-float(x))) for label, x in zip(GOEMOTIONS, logits, strict=True)}
+    expected = [label for label in sorted(probs, key=probs.__getitem__, reverse=True) if probs[label] >= 0.01]
+    assert list(prediction.emotions) == expected
+    assert {a for a, _ in prediction.aspects} == set(runtime.manifest.aspects)  # all pass a 1% bar
+    strict = StudentRuntime.load(_model_dir(student_settings), student_settings).predict([NEGATIVE_TEXT])[0]
+    assert {"anger", "annoyance"} <= set(strict.emotions)
+    assert ("app", "negative") in strict.aspects
+
+
+def test_predict_is_thread_safe(runtime: StudentRuntime) -> None:
+    texts = [e.text for e in TINY_EXAMPLES]
+    serial = runtime.predict(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: runtime.predict(texts), range(8)))
+    assert all(r == serial for r in results)
+
+
+def test_providers_default_to_cpu() -> None:
+    assert select_providers("cpu") == ["CPUExecutionProvider"]
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        assert select_providers("auto")[0] == "CUDAExecutionProvider"
+    else:
+        assert select_providers("auto") == ["CPUExecutionProvider"]
+        with pytest.raises(ModelLoadError, match="onnxruntime-gpu"):
+            select_providers("cuda")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: shutil.rmtree(d), "does not exist"),
+        (lambda d: (d / MODEL_FILE).unlink(), "has no model.onnx"),
+        (lambda d: (d / TOKENIZER_FILE).unlink(), "has no tokenizer.json"),
+        (lambda d: (d / MODEL_FILE).write_bytes(b"\x00garbage" * 100), "cannot load"),
+        (lambda d: (d / "manifest.json").write_text("{not json"), "unreadable manifest.json"),
+        (
+            lambda d: Manifest.read(d).model_copy(update={"aspects": ("price",)}).write(d),
+            "output aspects has shape",
+        ),
+    ],
+    ids=["missing-dir", "no-model", "no-tokenizer", "corrupt-model", "corrupt-manifest", "wrong-aspects"],
+)
+def test_broken_model_directories_fail_clearly(student_settings: Settings, tmp_path: Path, damage, message) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(_model_dir(student_settings), broken)
+    damage(broken)
+    with pytest.raises(ModelLoadError, match=message) as caught:
+        StudentRuntime.load(broken, student_settings)
+    assert str(broken) in str(caught.value)

@@ -1,0 +1,95 @@
+"""The trainer role as a process: labels from the topic into the store, a round when due, a promotion announced."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from distill.label_store import LabelStore
+from distill.redistill import RoundResult
+from distill.registry import Registry
+from sentimon.records import DlqRecord, ModelUpdate
+from sentimon.redis_layout import Keys
+from sentimon.settings import Settings
+from stream.agents import FaustOutbox
+from stream.app import create_app
+from stream.metrics import WorkerMetrics
+from stream.producer import Publisher
+from stream.topics import ensure_topics
+from stream.trainer_role import Retrainer
+from stream.worker import connect_redis
+from tests.distill.redistill_support import round_settings, teacher_labels
+from tests.fixtures.broker import read_topic
+from tests.stream.e2e_support import wait_until
+
+LABELS = 60
+
+
+def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
+    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
+    retrainer = Retrainer(
+        settings,
+        LabelStore(settings.label_store_path),
+        Registry(settings.registry_dir),
+        FaustOutbox(create_app(settings, "trainer")),
+        connect_redis(settings),
+        WorkerMetrics("trainer", "test"),
+    )
+    now = time.monotonic()
+    assert not retrainer.due(0, now + 3600)  # nothing new: never
+    assert retrainer.due(10, now)  # enough labels: at once
+    assert not retrainer.due(9, now)
+    assert retrainer.due(1, now + 61)  # any label, once the interval has passed
+    retrainer.rounds.append(RoundResult("failed", "export drifted", "v1", "v1", new_labels=10))
+    assert not retrainer.due(50, now)  # a failure waits out the interval before trying again
+    assert retrainer.due(50, now + 61)
+
+
+@pytest.mark.slow
+async def test_labels_are_stored_and_a_due_round_promotes_and_announces(
+    stream_settings: Settings, start_worker, tmp_path: Path
+) -> None:
+    settings = round_settings(stream_settings, tmp_path).model_copy(update={"retrain_min_labels": 40})
+    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    before = registry.current()
+    assert before is not None
+    labels = teacher_labels(before, poisoned=False, n=LABELS)
+    await ensure_topics(settings)
+    worker = start_worker(settings, "trainer")
+    async with Publisher(settings.broker_url, settings.topic_teacher_labels) as publisher:
+        for label in labels:
+            await publisher.send(label.to_bytes(), key=label.post_id)
+        await publisher.send(b'{"post_id": "broken"}', key="broken")
+        for label in labels[:10]:  # redelivered: stored once
+            await publisher.send(label.to_bytes(), key=label.post_id)
+
+    updates = await read_topic(settings.broker_url, settings.topic_model_updates, lambda rs: len(rs) >= 1, 240)
+    update = ModelUpdate.model_validate_json(updates[0].value)
+    assert update.parent_version == before
+    assert registry.current() == update.version != before
+    assert update.metrics["gate_candidate_gold_accuracy"] >= update.metrics["gate_current_gold_accuracy"] - 0.1
+
+    store = LabelStore(settings.label_store_path)
+    assert store.count() == LABELS
+    last = store.last_round()
+    assert last is not None and (last.outcome, last.current_version) == ("promoted", update.version)
+
+    dead = await read_topic(settings.broker_url, settings.topic_dlq, lambda rs: len(rs) >= 1, 30)
+    record = DlqRecord.model_validate_json(dead[0].value)
+    assert record.reason.startswith("invalid_teacher_label:") and record.topic == settings.topic_teacher_labels
+
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    keys = Keys(settings.redis_prefix)
+    try:
+        await wait_until(lambda: client.get(keys.model_current) == update.version, 10)
+        shown = json.loads(client.hget(keys.models, update.version) or "{}")
+        assert shown["metrics"]["gate_candidate_gold_accuracy"] == update.metrics["gate_candidate_gold_accuracy"]
+        assert before in client.hkeys(keys.models)
+    finally:
+        client.close()
+    # Every message was taken once, the broken one and the repeats included.
+    worker.wait_for(lambda s: s["model_version"] == update.version and s["processed"] == LABELS + 11, 10)
