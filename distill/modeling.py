@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -81,6 +82,9 @@ class StudentModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.polarity = nn.Linear(hidden, len(POLARITIES))
         self.emotions = nn.Linear(hidden, len(GOEMOTIONS))
+        # Start each emotion at a rare label's prior (about one post in 28), not at even odds:
+        # otherwise the first few hundred steps go to learning that most emotions are absent.
+        nn.init.constant_(self.emotions.bias, math.log(1 / (len(GOEMOTIONS) - 1)))
         self.aspect_head = nn.Linear(hidden, len(self.aspects) * len(ASPECT_STATES))
         # MPNet and others have no segment embeddings; feeding them token types would fail.
         self.uses_token_types = "token_type_ids" in inspect.signature(encoder.forward).parameters and (

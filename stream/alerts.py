@@ -8,7 +8,8 @@ The rule, checked for every brand×window that just counted new posts:
 * **Negative share** (kind ``negative_share``): this window's share of negative posts against the
   shares of the baseline windows that had posts (an empty window has no share). At least
   ``MIN_SHARE_BASELINE`` such windows are needed. z = (share − mean) / max(std,
-  ``alert_share_std_floor``).
+  √(mean·(1 − mean)/volume), ``alert_share_std_floor``): a share measured on few posts scatters at
+  least binomially around the baseline's, so a 20-post window needs a bigger jump than a 2,000-post one.
 * **Volume** (kind ``volume``): this window's post count against the baseline counts, where a window
   without posts counts as zero. z = (volume − mean) / max(std, √max(mean, 1)): counts of independent
   posts scatter at least like a Poisson variable, so a flat baseline still has that much noise. Only
@@ -103,7 +104,9 @@ def find_spikes(
     shares = [negative / volume for volume, negative in previous if volume > 0]
     if len(shares) >= MIN_SHARE_BASELINE:
         share = current.negative / current.volume
-        mean, std, z = zscore(share, shares, settings.alert_share_std_floor)
+        expected = fmean(shares)
+        sampling = math.sqrt(expected * (1 - expected) / current.volume)
+        mean, std, z = zscore(share, shares, max(sampling, settings.alert_share_std_floor))
         if z >= settings.alert_z:
             spikes.append(Spike("negative_share", share, mean, std, z))
     if full_history and previous:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO
 
 import redis
-from distill.bootstrap import ensure_default_student, ensure_encoder_teacher
 
+from distill.bootstrap import ensure_default_student, teacher_registry
 from sentimon.settings import Settings
 from stream.broker import Broker, free_port
 
@@ -170,8 +170,9 @@ class Stack:
         print(f"broker  {broker_url}\nredis   {redis_url}", flush=True)
         version = ensure_default_student(self.settings, progress=True)
         print(f"student {version}", flush=True)
-        if "encoder" in self.settings.effective_teacher_backends():
-            print(f"teacher encoder {ensure_encoder_teacher(self.settings, progress=True)}", flush=True)
+        if "encoder" in self.settings.effective_teacher_backends() and not teacher_registry(self.settings).current():
+            # Built by the teacher role itself so the stream starts now; escalations wait in their topic.
+            print("teacher encoder: first build runs in the teacher process (see teacher.log)", flush=True)
         self._env = self._child_env(broker_url, redis_url)
         self.children = list(self._plan())
         for child in self.children:

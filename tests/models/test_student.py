@@ -100,10 +100,10 @@ def test_emotions_above_threshold_by_probability(student_settings: Settings) -> 
     probs = {label: 1 / (1 + math.exp(-float(x))) for label, x in zip(GOEMOTIONS, logits, strict=True)}
     expected = [label for label in sorted(probs, key=probs.__getitem__, reverse=True) if probs[label] >= 0.01]
     assert list(prediction.emotions) == expected
-    assert {a for a, _ in prediction.aspects} == set(runtime.manifest.aspects)  # all pass a 1% bar
     strict = StudentRuntime.load(_model_dir(student_settings), student_settings).predict([NEGATIVE_TEXT])[0]
-    assert {"anger", "annoyance"} <= set(strict.emotions)
+    assert {"anger", "annoyance"} <= set(strict.emotions) <= set(prediction.emotions)
     assert ("app", "negative") in strict.aspects
+    assert set(strict.aspects) <= set(prediction.aspects)
 
 
 def test_predict_is_thread_safe(runtime: StudentRuntime) -> None:

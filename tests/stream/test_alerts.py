@@ -154,7 +154,13 @@ def test_share_rule_floors_the_spread_and_needs_a_baseline(alert_settings: Setti
         count = WindowCount("acme", "1m", 0, counted=1, volume=volume, negative=negative)
         return [s.kind for s in find_spikes(count, previous, full_history=True, settings=alert_settings)]
 
-    assert kinds(25, 7, flat) == []  # 0.28: z = 0.08 / 0.05 = 1.6
-    assert kinds(25, 9, flat) == ["negative_share"]  # 0.36: z = 3.2
+    # 25 posts: binomial noise √(0.2·0.8/25) = 0.08 is the spread
+    assert kinds(25, 7, flat) == []  # 0.28: z = 0.08 / 0.08 = 1.0
+    assert kinds(25, 9, flat) == []  # 0.36: z = 2.0, within the noise of 25 posts
+    assert kinds(25, 12, flat) == ["negative_share"]  # 0.48: z = 3.5
+    # 400 posts: binomial noise 0.02, so the configured floor 0.05 is the spread
+    busy = [(400, 80)] * 10  # share 0.2 on a steady 400 posts a window
+    assert kinds(400, 112, busy) == []  # 0.28: z = 1.6
+    assert kinds(400, 144, busy) == ["negative_share"]  # 0.36: z = 3.2
     assert kinds(25, 25, [(0, 0)] * 8 + [(25, 5)] * 2) == []  # two windows with posts are no baseline
     assert kinds(19, 19, flat) == []  # below the minimum volume
