@@ -12,7 +12,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, WithJsonSchema, field_validator
 
 from sentimon.labels import POLARITIES
 
@@ -46,9 +46,18 @@ class Post(_Record):
 
     id: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
     text: Annotated[StrictStr, Field(min_length=1)]
-    brand: list[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = Field(
-        default_factory=list, description="One brand/topic or a list of them."
-    )
+    brand: Annotated[
+        list[Annotated[StrictStr, Field(min_length=1, max_length=128)]],
+        # Producers may send one brand as a plain string; the validator below makes it a list.
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "minLength": 1, "maxLength": 128},
+                    {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 128}},
+                ]
+            }
+        ),
+    ] = Field(default_factory=list, description="One brand/topic or a list of them.")
     source: StrictStr | None = None
     author: StrictStr | None = None
     created_at: datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC.")

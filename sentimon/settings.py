@@ -163,8 +163,9 @@ class Settings(BaseSettings):
     teacher_oracle_file: str = Field("", description="Labeled file the oracle teacher answers from (evaluation).")
     teacher_oracle_noise: float = Field(0.0, ge=0, le=1, description="Share of oracle answers replaced at random.")
     teacher_response_format: Literal["auto", "json_schema", "json_object", "plain"] = Field(
-        "auto", description="How the answer schema is sent: auto tries json_schema, then json_object, then plain"
-        " instructions, stepping down when a server rejects one."
+        "auto",
+        description="How the answer schema is sent: auto tries json_schema, then json_object, then plain"
+        " instructions, stepping down when a server rejects one.",
     )
     teacher_max_tokens: int = Field(300, ge=16, description="Most tokens a teacher may generate per answer.")
     teacher_llamacpp_threads: int = Field(0, ge=0, description="CPU threads of the llamacpp teacher (0 = every core).")
@@ -172,8 +173,9 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Longest single wait before a retry; a 429 asking for longer fails the call now."
     )
     teacher_calibration_file: str = Field(
-        "", description="Labeled JSONL every ensemble member answers at start, to estimate which teachers"
-        " to ask (greedy mutual information); empty = ask them in the configured order."
+        "",
+        description="Labeled JSONL every ensemble member answers at start, to estimate which teachers"
+        " to ask (greedy mutual information); empty = ask them in the configured order.",
     )
     teacher_calibration_size: int = Field(100, ge=1, description="Posts of the calibration file used.")
 
