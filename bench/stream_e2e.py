@@ -38,7 +38,7 @@ from sentimon.records import Post
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.broker import Broker
-from stream.producer import Publisher
+from stream.producer import Publisher, paced
 from stream.rebuild import TopicReader
 from stream.topics import ensure_topics, isolated
 from stream.worker import settings_env, worker_command
@@ -67,12 +67,7 @@ async def publish(settings: Settings, posts: list[Post], rate: float | None = No
     """Publish (at ``rate`` per second, or flat out); returns when each post went to the producer."""
     sent = {}
     async with Publisher(settings.broker_url, settings.topic_posts, linger_ms=0 if rate else 5) as publisher:
-        started = time.monotonic()
-        for i, post in enumerate(posts):
-            if rate:
-                delay = started + i / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        async for post in paced(posts, rate):
             sent[post.id] = await publisher.post(post)
     return sent
 

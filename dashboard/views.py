@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, tables
-from dashboard.model import DECIDERS, EMOTIONS, TIME_RANGES, Counts, PostFilter, Snapshot, System
+from dashboard.model import DECIDERS, DEFAULT_RANGE, EMOTIONS, TIME_RANGES, Counts, PostFilter, Snapshot, System
 from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
 
@@ -68,7 +68,7 @@ def sidebar(settings: Settings, known_brands: list[str]) -> Controls:
     with st.sidebar:
         st.header("View")
         brands = st.multiselect("Brands", known_brands, key="brands", placeholder="Pick brands to compare")
-        range_label = st.radio("Time range", list(TIME_RANGES), index=list(TIME_RANGES).index("Last 1 h"))
+        range_label = st.radio("Time range", list(TIME_RANGES), index=list(TIME_RANGES).index(DEFAULT_RANGE))
         live = st.toggle("Live refresh", value=True, help=f"Every {settings.dashboard_refresh_seconds:g} s")
     return Controls(brands, range_label, live)
 

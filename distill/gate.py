@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from distill import evaluation
 from distill.data import Example
-from distill.metrics import accuracy, macro_f1
 from models.types import Scorer
-from sentimon.labels import POLARITIES
 
 METRICS = ("accuracy", "macro_f1")
 
@@ -52,12 +49,8 @@ def evaluate(scorer: Scorer, sets: Sequence[EvalSet]) -> dict[str, float]:
         labeled = [e for e in evalset.examples if e.hard_polarity is not None]
         if not labeled:
             continue
-        predictions = scorer.predict([e.text for e in labeled], [e.context for e in labeled])
-        gold = np.array([POLARITIES.index(str(e.hard_polarity)) for e in labeled])
-        predicted = np.array([POLARITIES.index(p.polarity) for p in predictions])
-        scores[f"{evalset.name}_accuracy"] = accuracy(gold, predicted)
-        scores[f"{evalset.name}_macro_f1"] = macro_f1(gold, predicted, len(POLARITIES))
-        scores[f"{evalset.name}_examples"] = float(len(labeled))
+        metrics = evaluation.evaluate(scorer, labeled)
+        scores |= {f"{evalset.name}_{k}": metrics[k] for k in (*METRICS, "examples")}
     return scores
 
 

@@ -23,7 +23,6 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedModel
 
 from models.manifest import TOKENIZER_FILE
 from sentimon.labels import ASPECT_STATES, GOEMOTIONS, POLARITIES
-from sentimon.settings import Settings
 
 _ENCODER_DIR = "encoder"
 _HEADS_FILE = "heads.safetensors"
@@ -42,10 +41,6 @@ def resolve_backbone(spec: str) -> Path:
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"backbone {path} is not a Hugging Face model directory (no config.json)")
     return path
-
-
-def backbone_of(settings: Settings) -> Path:
-    return resolve_backbone(settings.backbone)
 
 
 @contextmanager

@@ -17,8 +17,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "SENTIMON_"
 
-TeacherBackend = Literal["openai", "llamacpp", "encoder", "oracle"]
-
 
 def _split_csv(value: object) -> object:
     """Lists come from the environment as comma-separated text, not JSON."""

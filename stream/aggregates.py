@@ -35,6 +35,7 @@ from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import (
     DEFERRED,
     ESCALATED,
+    NO_BRAND,
     SCORE_SUM,
     VOLUME,
     Keys,
@@ -50,7 +51,6 @@ from sentimon.redis_layout import (
 from sentimon.settings import Settings
 from stream.alerts import NEGATIVE, SpikeDetector, WindowCount
 
-NO_BRAND = "(none)"
 ESCALATING_DECIDERS = ("teacher", "fallback")
 
 _SCRIPT = resources.files(__package__).joinpath("aggregate.lua").read_text()

@@ -76,25 +76,55 @@ def _wait(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str
     raise BrokerError(f"{what} was not ready within {timeout:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+class _ChildProcess:
+    """A server run as a child process on a fixed localhost port, stopped gracefully when done with."""
 
-
-class S3Server:
-    """``moto_server`` as a child process: an S3 endpoint that makes Tansu's data outlive Tansu."""
-
-    def __init__(self, bucket: str = "tansu", port: int = 0, log: IO[bytes] | None = None) -> None:
-        self.bucket = bucket
+    def __init__(self, port: int, log: IO[bytes] | None) -> None:
         self.port = port or free_port()
         self._log = log
         self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> Self:
+        raise NotImplementedError
+
+    def _spawn(
+        self,
+        command: list[str],
+        what: str,
+        ready: Callable[[], bool],
+        timeout: float,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self._process = subprocess.Popen(
+            command, env=env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        _wait(ready, self._process, what, timeout)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class S3Server(_ChildProcess):
+    """``moto_server`` as a child process: an S3 endpoint that makes Tansu's data outlive Tansu."""
+
+    def __init__(self, bucket: str = "tansu", port: int = 0, log: IO[bytes] | None = None) -> None:
+        super().__init__(port, log)
+        self.bucket = bucket
 
     @property
     def endpoint(self) -> str:
@@ -117,8 +147,7 @@ class S3Server:
     def start(self, timeout: float = 30.0) -> Self:
         moto = Path(sys.executable).with_name("moto_server")
         command = [str(moto) if moto.exists() else "moto_server", "-H", HOST, "-p", str(self.port)]
-        self._process = subprocess.Popen(command, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        _wait(self._answers, self._process, "moto_server", timeout)
+        self._spawn(command, "moto_server", self._answers, timeout)
         response = httpx.put(f"{self.endpoint}/{self.bucket}", timeout=5.0)
         if response.status_code not in (200, 409):
             raise BrokerError(f"could not create bucket {self.bucket}: HTTP {response.status_code}")
@@ -130,20 +159,8 @@ class S3Server:
         except httpx.HTTPError:
             return False
 
-    def stop(self) -> None:
-        _stop(self._process)
-        self._process = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
-class Broker:
+class Broker(_ChildProcess):
     """One Tansu process on a fixed localhost port, so clients keep their URL across a restart."""
 
     def __init__(
@@ -153,11 +170,9 @@ class Broker:
         env: dict[str, str] | None = None,
         log: IO[bytes] | None = None,
     ) -> None:
-        self.port = port or free_port()
+        super().__init__(port, log)
         self.storage = storage
         self._env = env or {}
-        self._log = log
-        self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
     def on_s3(cls, s3: S3Server, port: int = 0, log: IO[bytes] | None = None) -> Broker:
@@ -188,18 +203,8 @@ class Broker:
             "--storage-engine",
             self.storage,
         ]
-        self._process = subprocess.Popen(
-            command,
-            env={**os.environ, **self._env},
-            stdout=self._log or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        _wait(lambda: _api_versions_ok(self.port), self._process, "tansu", timeout)
+        self._spawn(command, "tansu", lambda: _api_versions_ok(self.port), timeout, env={**os.environ, **self._env})
         return self
-
-    def stop(self) -> None:
-        _stop(self._process)
-        self._process = None
 
     def kill(self) -> None:
         """Stop without a goodbye, as a crash would."""
@@ -208,11 +213,3 @@ class Broker:
                 self._process.kill()
             self._process.wait()
             self._process = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.types import Prediction
 from sentimon.records import DlqRecord, Escalation, Flag, Post, Verdict, utcnow
@@ -34,6 +34,7 @@ from stream.validate import DUPLICATE_ID, Rejection, parse_post, reason
 log = logging.getLogger(__name__)
 
 EscalationReason = Literal["low_confidence", "deferral_timeout"]
+R = TypeVar("R", bound=BaseModel)
 
 
 class DeadLetters:
@@ -58,6 +59,17 @@ class DeadLetters:
         record = DlqRecord.of(original, why, message.topic, message.partition, message.offset)
         key = message.key.decode("utf-8", "replace") if message.key else None
         return key, record.to_bytes()
+
+    def parse(self, batch: Sequence[Incoming], record_type: type[R], code: str) -> tuple[list[R], list[OutMessage]]:
+        """Each message as a ``record_type``; one that is not becomes a dead letter, with its first error."""
+        records: list[R] = []
+        dead: list[OutMessage] = []
+        for message in batch:
+            try:
+                records.append(record_type.model_validate_json(message.value or b""))
+            except ValidationError as exc:
+                dead.append(self.letter(message, reason(code, str(exc.errors()[0]["msg"]))))
+        return records, dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,14 +271,9 @@ class TeacherPipeline:
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
         self._metrics.count_processed(len(batch))
-        dead: list[OutMessage] = []
+        parsed, dead = self._dead.parse(batch, Escalation, "invalid_escalation")
         escalations: dict[str, Escalation] = {}
-        for message in batch:
-            try:
-                escalation = Escalation.model_validate_json(message.value or b"")
-            except ValidationError as exc:
-                dead.append(self._dead.letter(message, reason("invalid_escalation", str(exc.errors()[0]["msg"]))))
-                continue
+        for escalation in parsed:
             escalations.setdefault(escalation.post.id, escalation)
         stages = await self._ledger.stages(list(escalations))
         todo = [e for post_id, e in escalations.items() if stages.get(post_id) is not Stage.TEACHER]
@@ -296,13 +303,7 @@ class AggregatePipeline:
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
-        dead: list[OutMessage] = []
-        verdicts: list[Verdict] = []
-        for message in batch:
-            try:
-                verdicts.append(Verdict.model_validate_json(message.value or b""))
-            except ValidationError as exc:
-                dead.append(self._dead.letter(message, reason("invalid_verdict", str(exc.errors()[0]["msg"]))))
+        verdicts, dead = self._dead.parse(batch, Verdict, "invalid_verdict")
         alerts = await self._aggregator.apply(verdicts)
         await asyncio.gather(
             self._outbox.publish(self._topics.dlq, dead),

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Self, TypeVar
 
 from aiokafka import AIOKafkaProducer
 
@@ -29,6 +29,7 @@ POST_COLUMNS = ("id", "text", "brand", "source", "author", "created_at", "lang",
 BRAND_SEPARATOR = "|"
 # Acknowledgements awaited at once; bounds memory when publishing a large file flat out.
 IN_FLIGHT = 1000
+T = TypeVar("T")
 
 
 def post_key(value: bytes) -> str | None:
@@ -78,7 +79,7 @@ def format_of(path: Path | None) -> str:
     return "csv" if path is not None and path.suffix.lower() == ".csv" else "jsonl"
 
 
-async def paced(messages: Iterable[bytes], rate: float | None) -> AsyncIterator[bytes]:
+async def paced(messages: Iterable[T], rate: float | None) -> AsyncIterator[T]:
     """Yield at ``rate`` per second on an absolute schedule, so pauses do not add up to drift."""
     start = time.monotonic()
     for i, message in enumerate(messages):

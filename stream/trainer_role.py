@@ -17,7 +17,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from distill.label_store import LabelStore
@@ -29,8 +28,7 @@ from sentimon.settings import Settings
 from stream.agents import RoleContext
 from stream.metrics import WorkerMetrics
 from stream.pipeline import DeadLetters
-from stream.types import Incoming, Outbox, OutMessage
-from stream.validate import reason
+from stream.types import Incoming, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +91,7 @@ class Retrainer:
 
     async def store_labels(self, batch: Sequence[Incoming]) -> None:
         """Upsert every valid label; a message that is not one goes to the DLQ with its reason."""
-        labels: list[TeacherLabel] = []
-        dead: list[OutMessage] = []
-        for message in batch:
-            try:
-                labels.append(TeacherLabel.model_validate_json(message.value or b""))
-            except ValidationError as exc:
-                dead.append(self._dead.letter(message, reason(INVALID_LABEL, str(exc.errors()[0]["msg"]))))
+        labels, dead = self._dead.parse(batch, TeacherLabel, INVALID_LABEL)
         loop = asyncio.get_running_loop()
         # SQLite may wait for a round's brief write lock; never on the event loop.
         changed = await loop.run_in_executor(None, self._store.add, labels)

@@ -82,11 +82,7 @@ class LlamaCppTeacher:
         content = result["choices"][0]["message"].get("content")
         if not isinstance(content, str):
             raise TeacherSchemaError("model produced no text", tokens=tokens)
-        try:
-            return parse_answer(content, self._aspects, self.name, tokens)
-        except TeacherSchemaError as exc:
-            exc.tokens = tokens
-            raise
+        return parse_answer(content, self._aspects, self.name, tokens)
 
     def _complete(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         with self._lock:

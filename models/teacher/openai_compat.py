@@ -138,11 +138,7 @@ class OpenAICompatTeacher:
         tokens = _tokens(data, prompt_chars, content)
         if not isinstance(content, str):
             raise TeacherSchemaError("answer has no text content (refused?)", tokens=tokens)
-        try:
-            return parse_answer(content, self._aspects, self.name, tokens)
-        except TeacherSchemaError as exc:
-            exc.tokens = tokens
-            raise
+        return parse_answer(content, self._aspects, self.name, tokens)
 
     async def aclose(self) -> None:
         await self._client.aclose()

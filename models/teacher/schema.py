@@ -102,7 +102,18 @@ def extract_json(content: str) -> Any:
 
 
 def parse_answer(content: str, aspects: tuple[str, ...], teacher: str, tokens: int = 0) -> TeacherAnswer:
-    """Validate a model's raw message text into a :class:`TeacherAnswer` or raise TeacherSchemaError."""
+    """Validate a model's raw message text into a :class:`TeacherAnswer` or raise TeacherSchemaError.
+
+    The error carries ``tokens`` too: a malformed answer cost them all the same, and the budget counts them.
+    """
+    try:
+        return _answer_of(content, aspects, teacher, tokens)
+    except TeacherSchemaError as exc:
+        exc.tokens = tokens
+        raise
+
+
+def _answer_of(content: str, aspects: tuple[str, ...], teacher: str, tokens: int) -> TeacherAnswer:
     payload = extract_json(content)
     try:
         parsed = answer_model(aspects).model_validate(payload)
