@@ -1,10 +1,11 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: install up test lint
+.PHONY: install up test
 
 install:
 	scripts/install.sh
 
-up: install
+up:
+	SENTIMON_SKIP_BROWSER=1 scripts/install.sh
 	.venv/bin/sentimon up
 
 test: install
