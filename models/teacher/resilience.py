@@ -189,15 +189,7 @@ class ResilientTeacher:
                 await asyncio.sleep(delay)
                 continue
             tokens += answer.tokens
-            record = CallRecord(
-                backend=self.name,
-                ok=True,
-                attempts=attempts,
-                tokens=tokens,
-                seconds=self._clock() - started,
-                polarity=answer.polarity,
-                breaker=self.breaker.state.value,
-            )
+            record = self._record(attempts, tokens, started, ok=True, polarity=answer.polarity)
             return replace(answer, tokens=tokens, calls=(record,))
 
     async def _attempt(self, query: TeacherQuery) -> TeacherAnswer:
@@ -233,19 +225,21 @@ class ResilientTeacher:
         retry_after = error.retry_after if isinstance(error, TeacherRateLimited) else None
         return self._backoff.delay(retry, retry_after)
 
-    def _give_up(
-        self, error: TeacherError, query: TeacherQuery, attempts: int, tokens: int, started: float
-    ) -> NoReturn:
-        record = CallRecord(
+    def _record(self, attempts: int, tokens: int, started: float, **outcome: object) -> CallRecord:
+        """One call's accounting, whatever its outcome: what it cost and where the breaker stands."""
+        return CallRecord(
             backend=self.name,
-            ok=False,
             attempts=attempts,
             tokens=tokens,
             seconds=self._clock() - started,
-            error_kind=error.kind,
-            error=str(error)[:300],
             breaker=self.breaker.state.value,
+            **outcome,  # type: ignore[arg-type]
         )
+
+    def _give_up(
+        self, error: TeacherError, query: TeacherQuery, attempts: int, tokens: int, started: float
+    ) -> NoReturn:
+        record = self._record(attempts, tokens, started, ok=False, error_kind=error.kind, error=str(error)[:300])
         raise TeacherFailed(
             f"teacher {self.name} gave up on post {query.post_id} after {attempts} attempt(s): {error}",
             calls=(record,),
