@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sentimon.labels import GOEMOTIONS, POLARITIES
 
@@ -41,7 +41,16 @@ class Manifest(BaseModel):
     emotions: tuple[str, ...] = GOEMOTIONS
     aspects: tuple[str, ...] = ()
     max_seq_len: int = 128
+    emotion_thresholds: tuple[float, ...] | None = Field(
+        None, description="Per-emotion probability thresholds tuned with the model; None = the setting's one."
+    )
     quantized: bool = True
+
+    @model_validator(mode="after")
+    def _one_threshold_per_emotion(self) -> Manifest:
+        if self.emotion_thresholds is not None and len(self.emotion_thresholds) != len(self.emotions):
+            raise ValueError(f"{len(self.emotion_thresholds)} emotion thresholds for {len(self.emotions)} emotions")
+        return self
 
     def write(self, model_dir: Path) -> None:
         (model_dir / MANIFEST_FILE).write_text(self.model_dump_json(indent=2) + "\n")

@@ -84,7 +84,9 @@ class StudentRuntime(Scorer):
         self._encoder = encoder
         self._input_names = {i.name for i in session.get_inputs()}
         self._batch_size = settings.batch_size
-        self._emotion_threshold = settings.emotion_threshold
+        # Per-label thresholds travel with a model that was tuned for them; others use the setting's one.
+        thresholds = manifest.emotion_thresholds or (settings.emotion_threshold,) * len(manifest.emotions)
+        self._emotion_thresholds = np.asarray(thresholds, dtype=np.float32)
         self._aspect_threshold = settings.aspect_threshold
         self.manifest = manifest
         self.version = manifest.version
@@ -164,7 +166,7 @@ class StudentRuntime(Scorer):
         for i in range(len(texts)):
             emotion_rank = np.argsort(-emotion_probs[i], kind="stable")
             emotions = tuple(
-                self.manifest.emotions[j] for j in emotion_rank if emotion_probs[i, j] >= self._emotion_threshold
+                self.manifest.emotions[j] for j in emotion_rank if emotion_probs[i, j] >= self._emotion_thresholds[j]
             )
             aspects = tuple(
                 (aspect, polarities[int(np.argmax(aspect_probs[i, a, 1:]))])

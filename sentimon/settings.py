@@ -92,12 +92,23 @@ class Settings(BaseSettings):
         "app",
         "staff",
     ]
-    emotion_threshold: float = Field(0.35, gt=0, lt=1, description="Probability above which an emotion is reported.")
+    emotion_threshold: float = Field(
+        0.35,
+        gt=0,
+        lt=1,
+        description="Probability above which an emotion is reported, for models without per-label thresholds"
+        " (the shipped student carries its own, tuned on GoEmotions dev).",
+    )
     aspect_threshold: float = Field(0.5, gt=0, lt=1, description="Probability above which an aspect is reported.")
     model_keep: int = Field(5, ge=1, description="Registry versions kept; older ones are pruned.")
     model_poll_seconds: float = Field(2.0, gt=0, description="How often workers look for a promoted model.")
     seed_corpus: str = Field(
         "", description="Seed corpus JSONL the default student is built from; empty = the one in distill/seed."
+    )
+    student_checkpoint: str = Field(
+        "default",
+        description="Checkpoint the first student is exported from: 'default' = the shipped real-data student"
+        " (distill/default/student.safetensors), a path = that file, empty = train one on the seed corpus.",
     )
     bootstrap_epochs: int = Field(2, ge=1, description="Epochs of the default student's training on the seed corpus.")
     train_batch_size: int = Field(32, ge=1, description="Examples per training step.")

@@ -56,12 +56,15 @@ def _echo_metrics(title: str, metrics: dict[str, float]) -> None:
 
 @click.command("bootstrap")
 @click.option("--teacher/--no-teacher", default=False, help="Also build the local encoder teacher.")
-def bootstrap_cmd(teacher: bool) -> None:
-    """Build the default student from the seed corpus (once; later runs return at once)."""
+@click.option(
+    "--from-seed", is_flag=True, help="Train the student on the seed corpus instead of exporting the checkpoint."
+)
+def bootstrap_cmd(teacher: bool, from_seed: bool) -> None:
+    """Build the default student: export the shipped checkpoint, or train on the seed corpus (once)."""
     from distill.bootstrap import ensure_default_student, ensure_encoder_teacher
 
     settings = Settings()
-    click.echo(f"student {ensure_default_student(settings)}")
+    click.echo(f"student {ensure_default_student(settings, from_seed=from_seed)}")
     if teacher:
         click.echo(f"encoder teacher {ensure_encoder_teacher(settings)}")
 
