@@ -31,7 +31,7 @@ from stream.deferral import Deferral
 from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
 from stream.pipeline import AggregatePipeline, DeadLetters, PostPipeline, TeacherPipeline
-from stream.poison import Handler, PoisonGuard
+from stream.poison import PoisonGuard, failure
 from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
 from stream.topics import TopicNames
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 STATS_SECONDS = 2.0
 AGGREGATE_WITHIN_SECONDS = 0.25
+
+Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
 
 
 class FaustOutbox:
@@ -89,7 +91,12 @@ class RoleContext:
         channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
         within = within or self.settings.batch_within
         dead = DeadLetters(self.metrics, self.settings.max_message_bytes)
-        guard = PoisonGuard(name, handle, self.outbox, self.topics.dlq, dead, self.settings.poison_attempts)
+        outbox, dlq = self.outbox, self.topics.dlq
+
+        async def set_aside(message: Incoming, error: BaseException) -> None:
+            await outbox.publish(dlq, [dead.letter(message, failure(error))])
+
+        guard = PoisonGuard(name, handle, set_aside, self.settings.poison_attempts)
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):

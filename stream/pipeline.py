@@ -25,6 +25,7 @@ from stream.aggregates import Aggregator
 from stream.deferral import Deferral, Released
 from stream.ledger import Ledger, Mark, Origin, Repeat, Stage, digest
 from stream.metrics import WorkerMetrics
+from stream.poison import PoisonGuard, failure
 from stream.routing import Route, TeacherBudget, route
 from stream.scoring import BatchScorer, student_verdict
 from stream.topics import TopicNames
@@ -121,6 +122,7 @@ class PostPipeline:
         self._budget = budget
         self._metrics = metrics
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
+        self._sweeper = PoisonGuard("sweep-deferred", self._decide, self._set_aside_reply, settings.poison_attempts)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
         received_at = utcnow()
@@ -163,8 +165,18 @@ class PostPipeline:
         ready = [Ready.from_released(r, timed_out=r.context is None) for r in released]
         self._metrics.deferrals.labels("timeout").inc(sum(1 for r in released if r.context is None))
         self._metrics.deferrals.labels("released").inc(sum(1 for r in released if r.context is not None))
-        await self._decide(ready)
+        await self._sweeper.run(ready)
         return len(ready)
+
+    async def _set_aside_reply(self, item: Ready, error: BaseException) -> None:
+        """A parked reply that cannot be scored goes to the DLQ and stops waiting.
+
+        Parking kept the post, not its original bytes, so the dead letter holds the post re-serialised.
+        """
+        post, origin = item.post, item.origin
+        message = Incoming(self._topics.posts, origin.partition, origin.offset, post.id.encode(), post.to_bytes())
+        await self._outbox.publish(self._topics.dlq, [self._dead.letter(message, failure(error))])
+        await self._deferral.finish([post.id])
 
     async def _drop_repeats(
         self, posts: list[tuple[Post, Origin, Incoming]], dead: list[OutMessage]
@@ -196,7 +208,7 @@ class PostPipeline:
 
     async def _decide(
         self,
-        ready: list[Ready],
+        ready: Sequence[Ready],
         dead: Sequence[OutMessage] = (),
         parked_marks: Sequence[tuple[str, Stage, Origin]] = (),
         digests: Mapping[str, str] | None = None,
@@ -231,7 +243,7 @@ class PostPipeline:
             self._metrics.escalations.labels(escalation.reason).inc()
 
     async def _route(
-        self, ready: list[Ready], predictions: list[Prediction], version: str
+        self, ready: Sequence[Ready], predictions: list[Prediction], version: str
     ) -> tuple[list[Verdict], list[Escalation]]:
         uncertain = [
             i for i, p in enumerate(predictions) if route(p.max_prob, self._settings.accept_threshold) is Route.ESCALATE

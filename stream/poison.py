@@ -15,6 +15,9 @@ handled in order, so a partition's messages are still handled in offset order, a
 succeeded is never run again. A half that failed may have done part of its work (say, published
 some verdicts) before failing; running it again is safe for the same reason a redelivery is: the
 ledger skips posts already decided and the aggregates count a post id once.
+
+The deferral sweep uses the same guard for the parked replies it takes: one reply that cannot be
+scored would otherwise hold back every other reply taken with it, claim after claim.
 """
 
 from __future__ import annotations
@@ -22,14 +25,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from stream.pipeline import DeadLetters
-from stream.types import Incoming, Outbox
 from stream.validate import PROCESSING_ERROR, Rejection, reason
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ _BROKER_AWAY = (KafkaConnectionError, KafkaTimeoutError)
 # replica, still loading, a failover): the trouble is the server's, not the message's.
 _REDIS_REFUSALS = ("OOM", "MISCONF", "READONLY", "LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN")
 
-Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
+T = TypeVar("T")
 
 
 def is_transient(error: BaseException) -> bool:
@@ -73,39 +75,43 @@ def failure(error: BaseException) -> Rejection:
     return reason(PROCESSING_ERROR, f"{type(error).__name__}: {text}" if text else type(error).__name__)
 
 
-class PoisonGuard:
-    """Runs an agent's batches through ``handle`` until each message is handled or dead-lettered."""
+class PoisonGuard(Generic[T]):
+    """Runs batches through ``handle`` until each item is handled or handed to ``set_aside``.
+
+    The items are an agent's messages, or the parked replies a sweep takes; ``set_aside`` puts one
+    on the dead-letter topic (and retires it wherever it waits), and is retried until it succeeds.
+    """
 
     def __init__(
-        self, name: str, handle: Handler, outbox: Outbox, dlq_topic: str, dead: DeadLetters, attempts: int
+        self,
+        name: str,
+        handle: Callable[[Sequence[T]], Awaitable[object]],
+        set_aside: Callable[[T, BaseException], Awaitable[object]],
+        attempts: int,
     ) -> None:
         self._name = name
         self._handle = handle
-        self._outbox = outbox
-        self._dlq_topic = dlq_topic
-        self._dead = dead
+        self._set_aside = set_aside
         self._attempts = attempts
 
-    async def run(self, batch: Sequence[Incoming]) -> None:
+    async def run(self, batch: Sequence[T]) -> None:
         await self._settle(batch, self._attempts)
 
-    async def _settle(self, batch: Sequence[Incoming], attempts: int) -> None:
-        """Handle ``batch``, or after ``attempts`` lasting failures split it (a single message: set it aside)."""
+    async def _settle(self, batch: Sequence[T], attempts: int) -> None:
+        """Handle ``batch``, or after ``attempts`` lasting failures split it (a single item: set it aside)."""
         error = await self._try(batch, attempts)
         if error is None:
             return
         if len(batch) == 1:
-            await self._set_aside(batch[0], error)
+            await self._give_up(batch[0], error)
             return
         middle = len(batch) // 2
-        log.warning(
-            "%s: batch of %d keeps failing; splitting it to find the message that fails", self._name, len(batch)
-        )
+        log.warning("%s: batch of %d keeps failing; splitting it to find the item that fails", self._name, len(batch))
         for half in (batch[:middle], batch[middle:]):
-            # A half of several messages is split again at its first failure: the batch already failed often.
+            # A half of several items is split again at its first failure: the batch already failed often.
             await self._settle(half, self._attempts if len(half) == 1 else 1)
 
-    async def _try(self, batch: Sequence[Incoming], attempts: int) -> BaseException | None:
+    async def _try(self, batch: Sequence[T], attempts: int) -> BaseException | None:
         """None once ``batch`` is handled; the last error after ``attempts`` failures that were not an outage."""
         delays = _backoff()
         failures = 0
@@ -124,20 +130,16 @@ class PoisonGuard:
                         return exc
             await asyncio.sleep(delay)
 
-    async def _set_aside(self, message: Incoming, error: BaseException) -> None:
-        """Dead-letter one message; sending is retried until the broker takes it, or it would be lost."""
-        why = failure(error)
-        where = f"{message.topic} partition {message.partition} offset {message.offset}"
-        log.error("%s: %s goes to the DLQ: %s", self._name, where, why.reason)
-        letter = self._dead.letter(message, why)
+    async def _give_up(self, item: T, error: BaseException) -> None:
+        log.error("%s: one item fails on its own and goes to the DLQ: %s", self._name, failure(error).reason)
         delays = _backoff()
         while True:
             try:
-                await self._outbox.publish(self._dlq_topic, [letter])
+                await self._set_aside(item, error)
                 return
             except Exception:
                 delay = next(delays)
-                log.exception("%s: dead letter of %s not sent; retrying in %.1f s", self._name, where, delay)
+                log.exception("%s: dead letter not sent; retrying in %.1f s", self._name, delay)
                 await asyncio.sleep(delay)
 
 

@@ -22,10 +22,8 @@ from distill.registry import Registry
 from models.manifest import Manifest
 from sentimon.records import DlqRecord, Post
 from sentimon.settings import Settings
-from stream.metrics import WorkerMetrics
-from stream.pipeline import DeadLetters
 from stream.poison import PoisonGuard, failure, is_transient
-from stream.types import Incoming, OutMessage
+from stream.types import Incoming
 from tests.fixtures.broker import read_topic
 from tests.stream.e2e_support import all_verdicts, publish
 from tests.stream.posts import make_posts
@@ -45,23 +43,35 @@ def overpromise_positions(settings: Settings, max_seq_len: int) -> None:
 async def test_a_post_that_makes_scoring_raise_is_dead_lettered_and_the_rest_decided(
     stream_settings: Settings, start_worker
 ) -> None:
-    settings = stream_settings.model_copy(update={"accept_threshold": 0.0, "poison_attempts": 2, "batch_size": 16})
+    settings = stream_settings.model_copy(
+        update={"accept_threshold": 0.0, "poison_attempts": 2, "batch_size": 16, "defer_max_seconds": 1.0}
+    )
     overpromise_positions(settings, 600)
+    long_text = " ".join("abcdefghij" * 80)  # 800 one-letter tokens
     good = make_posts(40, tag="ok", gibberish_share=0)
-    poison = Post(id="poison", text=" ".join("abcdefghij" * 80), brand=["acme"])  # 800 one-letter tokens
-    messages = [p.to_bytes() for p in good[:20]] + [poison.to_bytes()] + [p.to_bytes() for p in good[20:]]
+    poison = Post(id="poison", text=long_text, brand=["acme"])
+    # Replies to a parent that never comes wait, then a sweep scores them together: the poison
+    # reply among them must not hold the others back.
+    replies = [Post(id=f"reply-{i}", text="same here", parent_id="never-posted") for i in range(3)]
+    poison_reply = Post(id="poison-reply", text=long_text, parent_id="never-posted")
+    posts = [*good[:20], poison, replies[0], poison_reply, *replies[1:], *good[20:]]
     worker = start_worker(settings)
-    await publish(settings, messages)
+    await publish(settings, posts)
 
-    verdicts = await all_verdicts(settings, len(good), timeout=120)
-    dead = await read_topic(settings.broker_url, settings.topic_dlq, lambda r: len(r) >= 1, idle=1.0)
+    verdicts = await all_verdicts(settings, len(good) + len(replies), timeout=120)
+    dead = await read_topic(settings.broker_url, settings.topic_dlq, lambda r: len(r) >= 2, idle=1.0)
 
-    assert Counter(v.post_id for v in verdicts) == Counter(p.id for p in good)
-    (record,) = [DlqRecord.model_validate_json(r.value) for r in dead]
-    assert base64.b64decode(record.original_b64) == poison.to_bytes()
-    code, exception, detail = record.reason.split(": ", 2)
-    assert code == "processing_error" and exception.isidentifier() and detail, record.reason
-    assert record.topic == settings.topic_posts and record.offset >= 0
+    assert Counter(v.post_id for v in verdicts) == Counter(p.id for p in [*good, *replies])
+    assert all("deferral_timeout" in v.flags for v in verdicts if v.post_id.startswith("reply-"))
+    records = {
+        DlqRecord.model_validate_json(r.value).original_b64: DlqRecord.model_validate_json(r.value) for r in dead
+    }
+    assert len(dead) == 2
+    for post in (poison, poison_reply):
+        record = records[base64.b64encode(post.to_bytes()).decode()]
+        code, exception, detail = record.reason.split(": ", 2)
+        assert code == "processing_error" and exception.isidentifier() and detail, record.reason
+        assert record.topic == settings.topic_posts and record.offset >= 0
     assert worker.alive()
 
 
@@ -103,50 +113,41 @@ def test_the_reason_names_the_exception_on_one_line() -> None:
     assert failure(KeyError()).reason == "processing_error: KeyError"
 
 
-class Sent:
-    """An outbox that keeps what it was given: enough to see which messages were dead-lettered."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, bytes]] = []
-
-    async def publish(self, topic: str, messages: Sequence[OutMessage]) -> None:
-        self.messages += [(topic, value) for _, value in messages]
-
-
 def batch_of(*values: bytes) -> list[Incoming]:
     return [Incoming("posts", 0, offset, None, value) for offset, value in enumerate(values)]
 
 
-async def test_an_outage_is_waited_out_and_never_dead_letters() -> None:
+async def test_an_outage_is_waited_out_and_never_sets_anything_aside() -> None:
     outages = [RedisConnectionError("down"), KafkaConnectionError("away"), TimeoutError()]
     handled: list[bytes | None] = []
+    aside: list[tuple[Incoming, BaseException]] = []
 
     async def handle(batch: Sequence[Incoming]) -> None:
         if outages:
             raise outages.pop()
         handled.extend(m.value for m in batch)
 
-    sent = Sent()
-    guard = PoisonGuard("t", handle, sent, "dlq", DeadLetters(WorkerMetrics("t", "t"), 1000), attempts=1)
-    await guard.run(batch_of(b"a", b"b"))
-    assert (handled, sent.messages) == ([b"a", b"b"], [])
+    async def set_aside(message: Incoming, error: BaseException) -> None:
+        aside.append((message, error))
+
+    await PoisonGuard("t", handle, set_aside, attempts=1).run(batch_of(b"a", b"b"))
+    assert (handled, aside) == ([b"a", b"b"], [])
 
 
-async def test_only_the_failing_message_is_set_aside_and_order_is_kept() -> None:
+async def test_only_the_failing_item_is_set_aside_and_order_is_kept() -> None:
     calls: list[list[bytes | None]] = []
+    aside: list[tuple[bytes | None, str]] = []
 
     async def handle(batch: Sequence[Incoming]) -> None:
         calls.append([m.value for m in batch])
         if any(m.value == b"bad" for m in batch):
             raise ValueError("cannot score this")
 
-    sent = Sent()
-    guard = PoisonGuard("t", handle, sent, "dlq", DeadLetters(WorkerMetrics("t", "t"), 1000), attempts=2)
-    await guard.run(batch_of(b"1", b"2", b"bad", b"4", b"5"))
+    async def set_aside(message: Incoming, error: BaseException) -> None:
+        aside.append((message.value, failure(error).reason))
+
+    await PoisonGuard("t", handle, set_aside, attempts=2).run(batch_of(b"1", b"2", b"bad", b"4", b"5"))
     handled = [value for batch in calls if b"bad" not in batch for value in batch]
     assert handled == [b"1", b"2", b"4", b"5"]
-    assert calls.count([b"bad"]) == 2  # a lone message fails as often as the whole batch did before it goes
-    ((topic, value),) = sent.messages
-    record = DlqRecord.model_validate_json(value)
-    assert (topic, base64.b64decode(record.original_b64), record.offset) == ("dlq", b"bad", 2)
-    assert record.reason == "processing_error: ValueError: cannot score this"
+    assert calls.count([b"bad"]) == 2  # a lone item fails as often as the whole batch did before it goes
+    assert aside == [(b"bad", "processing_error: ValueError: cannot score this")]
