@@ -29,7 +29,9 @@ def brand_colours(brands: Sequence[str]) -> dict[str, str]:
 
 
 def _name(brand: str) -> str:
-    return html.escape(brand)
+    # Quotes stay as they are: Plotly decodes &lt; &gt; &amp; but would show &quot; literally, and
+    # with the angle brackets escaped a quote cannot open an attribute.
+    return html.escape(brand, quote=False)
 
 
 def _layout(fig: go.Figure, height: int) -> go.Figure:
@@ -72,7 +74,7 @@ def trend(series: Sequence[Series], alerts: Sequence[AlertView]) -> go.Figure:
             slot = window_start(a.window_start.timestamp(), window)
             xs.append(a.window_start)
             ys.append(volumes.get((a.brand, float(slot)), a.volume))
-            texts.append(html.escape(view.title))
+            texts.append(_name(view.title))
         fig.add_trace(
             go.Scatter(
                 x=xs,

@@ -7,6 +7,7 @@ The CSV export guards against the spreadsheet version of the same attack.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,9 +17,13 @@ from dashboard.model import EMOTIONS, AlertView, Series, System
 from sentimon.labels import POLARITIES, emotion_groups
 from sentimon.records import Verdict
 from sentimon.redis_layout import NO_BRAND
+from sentimon.text import first_visible
 
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks and read full-width signs (＝ ＋ － ＠) as their ASCII forms; NFKC
+# folds those, so the first visible character after normalisation is what decides.
+_FORMULA_SIGNS = frozenset("=+-@")
 
 
 def posts(verdicts: Sequence[Verdict]) -> pd.DataFrame:
@@ -173,7 +178,9 @@ def to_csv(table: pd.DataFrame) -> bytes:
     safe = table.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+            safe[column] = safe[column].map(lambda v: f"'{v}" if isinstance(v, str) and _is_formula(v) else v)
     return safe.to_csv(index=False).encode()
+
+
+def _is_formula(cell: str) -> bool:
+    return cell.startswith(_FORMULA_START) or unicodedata.normalize("NFKC", first_visible(cell)) in _FORMULA_SIGNS

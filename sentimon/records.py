@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, WithJsonSchema, field_validator
 
 from sentimon.labels import POLARITIES
+from sentimon.text import is_blank
 
 Polarity = Literal["negative", "neutral", "positive"]
 DecidedBy = Literal["student", "teacher", "fallback"]
@@ -47,19 +48,24 @@ class Post(_Record):
     id: Annotated[StrictStr, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f]+$")]
     text: Annotated[StrictStr, Field(min_length=1)]
     brand: Annotated[
-        list[Annotated[StrictStr, Field(min_length=1, max_length=128)]],
+        list[Annotated[StrictStr, Field(min_length=1)]],
         # Producers may send one brand as a plain string; the validator below makes it a list.
         WithJsonSchema(
             {
                 "anyOf": [
-                    {"type": "string", "minLength": 1, "maxLength": 128},
-                    {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 128}},
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "items": {"type": "string", "minLength": 1}},
                 ]
             }
         ),
-    ] = Field(default_factory=list, description="One brand/topic or a list of them.")
-    source: StrictStr | None = None
-    author: StrictStr | None = None
+    ] = Field(
+        default_factory=list,
+        description="One brand/topic or a list of them; how many and how long is limited by"
+        " SENTIMON_MAX_BRANDS and SENTIMON_MAX_BRAND_CHARS.",
+    )
+    # Both are copied into the verdict, and so into each brand's recent list: bounded like the id.
+    source: Annotated[StrictStr, Field(max_length=256)] | None = None
+    author: Annotated[StrictStr, Field(max_length=256)] | None = None
     created_at: datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC.")
     lang: StrictStr | None = None
     parent_id: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
@@ -75,8 +81,8 @@ class Post(_Record):
     def _no_nul(cls, value: str) -> str:
         if "\x00" in value:
             raise ValueError("text contains NUL bytes")
-        if not value.strip():
-            raise ValueError("text is blank")
+        if is_blank(value):
+            raise ValueError("text is blank (only whitespace or invisible characters)")
         return value
 
     @field_validator("created_at", mode="before")

@@ -69,6 +69,24 @@ class Settings(BaseSettings):
         20_000, ge=1, description="Posts with longer text go to the DLQ (the model truncates anyway)."
     )
     max_message_bytes: int = Field(256_000, ge=1, description="Messages larger than this go to the DLQ.")
+    max_brands: int = Field(
+        20,
+        ge=1,
+        description="Most brands one post may name (DLQ too_many_brands beyond): each brand costs the post"
+        " its own aggregate keys and recent-list entry in Redis.",
+    )
+    max_brand_chars: int = Field(
+        128,
+        ge=1,
+        description="Longest brand name, in characters (DLQ brand_too_long beyond): it is part of Redis keys.",
+    )
+    poison_attempts: int = Field(
+        3,
+        ge=1,
+        description="Failures of a batch (Redis or the broker being unreachable aside, which are retried for"
+        " ever) before it is split to find the message that fails; that message goes to the DLQ"
+        " (processing_error) once it has failed as often on its own.",
+    )
 
     # --- student -------------------------------------------------------------------------
     backbone: str = Field(

@@ -8,7 +8,8 @@ Agents consume in micro-batches with ``take_events`` (``take`` with the events, 
 dead-letter topic and the ledger need each message's partition and offset). Faust acknowledges a
 batch once the loop body returns, so the body must not return before the batch is really done: an
 infrastructure failure (Redis or the broker away for a moment) is retried on the same batch until
-it succeeds. Bad input never gets that far: it is a dead letter, not an exception.
+it succeeds, while a message that fails every time is found and dead-lettered
+(:mod:`stream.poison`). Bad input never gets that far: it is a dead letter, not an exception.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from stream.aggregates import Aggregator
 from stream.deferral import Deferral
 from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
-from stream.pipeline import AggregatePipeline, PostPipeline, TeacherPipeline
+from stream.pipeline import AggregatePipeline, DeadLetters, PostPipeline, TeacherPipeline
+from stream.poison import PoisonGuard, failure
 from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
 from stream.topics import TopicNames
@@ -38,8 +40,6 @@ from stream.types import Incoming, OutMessage
 log = logging.getLogger(__name__)
 
 STATS_SECONDS = 2.0
-RETRY_FIRST_SECONDS = 0.5
-RETRY_MAX_SECONDS = 10.0
 AGGREGATE_WITHIN_SECONDS = 0.25
 
 Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
@@ -90,10 +90,17 @@ class RoleContext:
         """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures."""
         channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
         within = within or self.settings.batch_within
+        dead = DeadLetters(self.metrics, self.settings.max_message_bytes)
+        outbox, dlq = self.outbox, self.topics.dlq
+
+        async def set_aside(message: Incoming, error: BaseException) -> None:
+            await outbox.publish(dlq, [dead.letter(message, failure(error))])
+
+        guard = PoisonGuard(name, handle, set_aside, self.settings.poison_attempts)
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):
-                await until_done(name, handle, [incoming(event) for event in events])
+                await guard.run([incoming(event) for event in events])
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)
@@ -114,18 +121,6 @@ class RoleContext:
 def incoming(event: EventT) -> Incoming:
     message = event.message
     return Incoming(message.topic, message.partition, message.offset, message.key, message.value)
-
-
-async def until_done(name: str, handle: Handler, batch: Sequence[Incoming]) -> None:
-    delay = RETRY_FIRST_SECONDS
-    while True:
-        try:
-            await handle(batch)
-            return
-        except Exception:
-            log.exception("%s: batch of %d failed; retrying in %.1f s", name, len(batch), delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
 
 async def worker_role(ctx: RoleContext) -> None:

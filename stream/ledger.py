@@ -4,12 +4,16 @@ Delivery is at-least-once, so after a crash a worker re-reads up to one commit i
 has already handled. Remembering *where* each post was read from (partition and offset of the
 ``posts`` topic) tells two cases apart that look alike by id alone: the same message read again
 (a redelivery, skipped quietly) and a different message reusing a decided id (a producer bug, sent
-to the dead-letter topic). A mark is written only after the broker acknowledged what it records.
+to the dead-letter topic). A digest of the message's bytes tells a third case apart: the very same
+bytes published again at a new offset, which is what an at-least-once producer does when it
+retries a send whose acknowledgement it missed; that is skipped quietly too, and counted. A mark is
+written only after the broker acknowledged what it records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,8 +30,14 @@ class Stage(StrEnum):
 
 
 class Repeat(StrEnum):
-    REDELIVERY = "redelivery"
-    DUPLICATE = "duplicate"
+    REDELIVERY = "redelivery"  # the same message, read again
+    REPUBLISHED = "republished"  # the same bytes, published again at another offset
+    DUPLICATE = "duplicate"  # another message with the same id
+
+
+def digest(value: bytes | None) -> str:
+    """A short fingerprint of a message's bytes: equal bytes, equal digest."""
+    return hashlib.blake2b(value or b"", digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +60,14 @@ class Origin:
 class Mark:
     stage: Stage
     origin: Origin
+    digest: str | None = None
 
-    def repeat_of(self, origin: Origin) -> Repeat:
-        return Repeat.REDELIVERY if origin == self.origin else Repeat.DUPLICATE
+    def repeat_of(self, origin: Origin, digest: str | None = None) -> Repeat:
+        if origin == self.origin:
+            return Repeat.REDELIVERY
+        if digest is not None and digest == self.digest:
+            return Repeat.REPUBLISHED
+        return Repeat.DUPLICATE
 
 
 class Ledger:
@@ -67,19 +82,29 @@ class Ledger:
             return {}
         async with self._redis.pipeline(transaction=False) as pipe:
             for post_id in post_ids:
-                pipe.hmget(self._keys.verdict_done(post_id), "stage", "origin")
+                pipe.hmget(self._keys.verdict_done(post_id), "stage", "origin", "digest")
             rows = await pipe.execute()
         marks = {}
-        for post_id, (stage, origin) in zip(post_ids, rows, strict=True):
+        for post_id, (stage, origin, content) in zip(post_ids, rows, strict=True):
             if stage and origin:
-                marks[post_id] = Mark(Stage(stage), Origin.decode(origin))
+                marks[post_id] = Mark(Stage(stage), Origin.decode(origin), content)
         return marks
 
-    async def mark(self, entries: Iterable[tuple[str, Stage, Origin]]) -> None:
+    async def mark(
+        self, entries: Iterable[tuple[str, Stage, Origin]], digests: Mapping[str, str] | None = None
+    ) -> None:
+        """Record each post's stage and origin, and the digest of its bytes where ``digests`` has one.
+
+        A post's later marks (a parked reply finally scored) need no digest: its first one keeps it.
+        """
+        digests = digests or {}
         async with self._redis.pipeline(transaction=False) as pipe:
             for post_id, stage, origin in entries:
                 key = self._keys.verdict_done(post_id)
-                pipe.hset(key, mapping={"stage": stage.value, "origin": origin.encode()})
+                fields = {"stage": stage.value, "origin": origin.encode()}
+                if post_id in digests:
+                    fields["digest"] = digests[post_id]
+                pipe.hset(key, mapping=fields)
                 pipe.expire(key, self._ttl)
             await pipe.execute()
 

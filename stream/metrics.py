@@ -94,6 +94,11 @@ class WorkerMetrics:
         self.redelivered = Counter(
             "sentimon_redelivered", "Messages read again after a crash or rebalance, already handled.", registry=r
         )
+        self.republished = Counter(
+            "sentimon_republished",
+            "Posts published again byte for byte at a new offset (a producer retrying), skipped.",
+            registry=r,
+        )
         self.lag = Gauge(
             "sentimon_consumer_lag",
             "Messages read but not committed yet, per partition (not end-of-partition lag; see module doc).",

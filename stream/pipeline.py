@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -23,8 +23,9 @@ from sentimon.records import DlqRecord, Escalation, Flag, Post, Verdict, utcnow
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.deferral import Deferral, Released
-from stream.ledger import Ledger, Origin, Repeat, Stage
+from stream.ledger import Ledger, Mark, Origin, Repeat, Stage, digest
 from stream.metrics import WorkerMetrics
+from stream.poison import PoisonGuard, failure
 from stream.routing import Route, TeacherBudget, route
 from stream.scoring import BatchScorer, student_verdict
 from stream.topics import TopicNames
@@ -121,6 +122,7 @@ class PostPipeline:
         self._budget = budget
         self._metrics = metrics
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
+        self._sweeper = PoisonGuard("sweep-deferred", self._decide, self._set_aside_reply, settings.poison_attempts)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
         received_at = utcnow()
@@ -133,7 +135,7 @@ class PostPipeline:
                 dead.append(self._dead.letter(message, result))
             else:
                 posts.append((result, Origin(message.partition, message.offset), message))
-        fresh = await self._drop_repeats(posts, dead)
+        fresh, digests = await self._drop_repeats(posts, dead)
         arrival = await self._deferral.arrive([(post, origin, received_at) for post, origin in fresh])
         parked = set(arrival.parked)
         overflow = set(arrival.overflow) if self._deferral.enabled else set()
@@ -153,7 +155,7 @@ class PostPipeline:
         self._metrics.deferrals.labels("overflow").inc(len(overflow))
         self._metrics.deferrals.labels("released").inc(len(arrival.released))
         parked_marks = [(post.id, Stage.DEFERRED, origin) for post, origin in fresh if post.id in parked]
-        await self._decide(ready, dead, parked_marks)
+        await self._decide(ready, dead, parked_marks, digests)
 
     async def sweep(self) -> int:
         """Score replies whose parent did not come in time (or came while their taker was dying)."""
@@ -163,35 +165,53 @@ class PostPipeline:
         ready = [Ready.from_released(r, timed_out=r.context is None) for r in released]
         self._metrics.deferrals.labels("timeout").inc(sum(1 for r in released if r.context is None))
         self._metrics.deferrals.labels("released").inc(sum(1 for r in released if r.context is not None))
-        await self._decide(ready)
+        await self._sweeper.run(ready)
         return len(ready)
+
+    async def _set_aside_reply(self, item: Ready, error: BaseException) -> None:
+        """A parked reply that cannot be scored goes to the DLQ and stops waiting.
+
+        Parking kept the post, not its original bytes, so the dead letter holds the post re-serialised.
+        """
+        post, origin = item.post, item.origin
+        message = Incoming(self._topics.posts, origin.partition, origin.offset, post.id.encode(), post.to_bytes())
+        await self._outbox.publish(self._topics.dlq, [self._dead.letter(message, failure(error))])
+        await self._deferral.finish([post.id])
 
     async def _drop_repeats(
         self, posts: list[tuple[Post, Origin, Incoming]], dead: list[OutMessage]
-    ) -> list[tuple[Post, Origin]]:
-        """Skip redeliveries quietly; send other reuses of a decided (or same-batch) id to the DLQ."""
+    ) -> tuple[list[tuple[Post, Origin]], dict[str, str]]:
+        """Skip redeliveries and byte-identical re-publications quietly; send other reuses of a
+        decided (or same-batch) id to the DLQ. Returns the fresh posts and the digests of their bytes.
+        """
         marks = await self._ledger.lookup(list(dict.fromkeys(post.id for post, _, _ in posts)))
         fresh: list[tuple[Post, Origin]] = []
-        taken: dict[str, Origin] = {}
+        digests: dict[str, str] = {}
+        taken: dict[str, Mark] = {}
         for post, origin, message in posts:
-            mark = marks.get(post.id)
-            if mark is not None and mark.repeat_of(origin) is Repeat.REDELIVERY:
+            content = digest(message.value)
+            first = marks.get(post.id) or taken.get(post.id)
+            repeat = first.repeat_of(origin, content) if first is not None else None
+            if repeat is Repeat.REDELIVERY:
                 self._metrics.redelivered.inc()
-                continue
-            first = mark.origin if mark is not None else taken.get(post.id)
-            if first is not None:
-                detail = f"{post.id!r} already used by posts partition {first.partition} offset {first.offset}"
-                dead.append(self._dead.letter(message, reason(DUPLICATE_ID, detail)))
-                continue
-            taken[post.id] = origin
-            fresh.append((post, origin))
-        return fresh
+            elif repeat is Repeat.REPUBLISHED:
+                self._metrics.republished.inc()
+            elif first is not None:
+                where = f"posts partition {first.origin.partition} offset {first.origin.offset}"
+                dead.append(self._dead.letter(message, reason(DUPLICATE_ID, f"{post.id!r} already used by {where}")))
+            else:
+                # Not decided yet, so no stage of its own: only where it came from and its bytes matter here.
+                taken[post.id] = Mark(Stage.DEFERRED, origin, content)
+                digests[post.id] = content
+                fresh.append((post, origin))
+        return fresh, digests
 
     async def _decide(
         self,
-        ready: list[Ready],
+        ready: Sequence[Ready],
         dead: Sequence[OutMessage] = (),
         parked_marks: Sequence[tuple[str, Stage, Origin]] = (),
+        digests: Mapping[str, str] | None = None,
     ) -> None:
         predictions, version = await self._scorer.score([r.post.text for r in ready], [r.context for r in ready])
         self._metrics.set_model(version)
@@ -206,7 +226,8 @@ class PostPipeline:
                 *parked_marks,
                 *((v.post_id, Stage.STUDENT, origins[v.post_id]) for v in verdicts),
                 *((e.post.id, Stage.ESCALATED, origins[e.post.id]) for e in escalations),
-            ]
+            ],
+            digests,
         )
         await self._deferral.finish([r.post.id for r in ready if r.was_parked])
         # Dead letters last: if sending them fails, the retry finds the posts above marked and
@@ -222,7 +243,7 @@ class PostPipeline:
             self._metrics.escalations.labels(escalation.reason).inc()
 
     async def _route(
-        self, ready: list[Ready], predictions: list[Prediction], version: str
+        self, ready: Sequence[Ready], predictions: list[Prediction], version: str
     ) -> tuple[list[Verdict], list[Escalation]]:
         uncertain = [
             i for i, p in enumerate(predictions) if route(p.max_prob, self._settings.accept_threshold) is Route.ESCALATE

@@ -9,6 +9,7 @@ kind; the text after it says what exactly was wrong. Nothing in here raises on b
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ TOO_LARGE = "too_large"
 INVALID_UTF8 = "invalid_utf8"
 NOT_JSON = "not_json"
 NON_FINITE_NUMBER = "non_finite_number"
+NUMBER_TOO_LARGE = "number_too_large"
 DUPLICATE_KEY = "duplicate_key"
 TOO_DEEP = "too_deep"
 NOT_OBJECT = "not_object"
@@ -32,11 +34,18 @@ UNKNOWN_FIELD = "unknown_field"
 INVALID_VALUE = "invalid_value"
 TEXT_TOO_LONG = "text_too_long"
 SELF_REPLY = "self_reply"
+TOO_MANY_BRANDS = "too_many_brands"
+BRAND_TOO_LONG = "brand_too_long"
 DUPLICATE_ID = "duplicate_id"
+PROCESSING_ERROR = "processing_error"
 
 # How deep a JSON document may nest; a post has no reason to nest more than its metadata needs,
 # and the C parser would otherwise recurse until Python's stack limit.
 MAX_DEPTH = 32
+
+# Most digits of an integer: ids and counts need at most 20 (64 bits); Python itself refuses to
+# convert more than 4,300, which is where a 5,000-digit number would otherwise fail, misnamed.
+MAX_INT_DIGITS = 100
 
 _PYDANTIC_CODES = {
     "missing": MISSING_FIELD,
@@ -72,8 +81,30 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
+class _NumberTooLargeError(ValueError):
+    pass
+
+
+class _NonFiniteError(ValueError):
+    pass
+
+
 def _refuse_constant(name: str) -> float:
-    raise ValueError(name)
+    raise _NonFiniteError(name)
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLargeError(f"an integer of {len(digits.lstrip('-'))} digits (more than {MAX_INT_DIGITS})")
+    return int(digits)
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 is a finite number in the text that no float can hold: too large, not NaN or Infinity.
+    value = float(text)
+    if math.isinf(value):
+        raise _NumberTooLargeError(f"{text[:40]} does not fit a 64-bit float")
+    return value
 
 
 def _depth(text: str) -> int:
@@ -124,13 +155,21 @@ def parse_post(raw: bytes | None, settings: Settings) -> Post | Rejection:
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         return reason(TOO_DEEP, f"JSON nests deeper than {MAX_DEPTH} levels")
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant)
+        document = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_refuse_constant,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+        )
     except _DuplicateKeyError as exc:
         return reason(DUPLICATE_KEY, f"key {exc.args[0]!r} appears twice")
-    except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            return reason(NOT_JSON, str(exc))
+    except _NumberTooLargeError as exc:
+        return reason(NUMBER_TOO_LARGE, str(exc))
+    except _NonFiniteError as exc:
         return reason(NON_FINITE_NUMBER, f"{exc.args[0]} is not a JSON number")
+    except ValueError as exc:
+        return reason(NOT_JSON, str(exc))
     if not isinstance(document, dict):
         return reason(NOT_OBJECT, f"expected a JSON object, got {type(document).__name__}")
     try:
@@ -138,8 +177,6 @@ def parse_post(raw: bytes | None, settings: Settings) -> Post | Rejection:
         json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         return reason(INVALID_UNICODE, f"unpaired surrogate: {exc.reason}")
-    except ValueError as exc:  # a float that overflowed to inf, e.g. 1e999
-        return reason(NON_FINITE_NUMBER, str(exc))
     try:
         post = Post.model_validate(document)
     except ValidationError as exc:
@@ -148,4 +185,17 @@ def parse_post(raw: bytes | None, settings: Settings) -> Post | Rejection:
         return reason(TEXT_TOO_LONG, f"{len(post.text)} characters > SENTIMON_MAX_TEXT_CHARS={settings.max_text_chars}")
     if post.parent_id == post.id:
         return reason(SELF_REPLY, "parent_id equals id")
-    return post
+    return _brand_limits(post, settings) or post
+
+
+def _brand_limits(post: Post, settings: Settings) -> Rejection | None:
+    """Each brand multiplies what one post writes to Redis; a post naming thousands would swamp it."""
+    if len(post.brand) > settings.max_brands:
+        return reason(TOO_MANY_BRANDS, f"{len(post.brand)} brands > SENTIMON_MAX_BRANDS={settings.max_brands}")
+    longest = max(post.brand, key=len, default="")
+    if len(longest) > settings.max_brand_chars:
+        return reason(
+            BRAND_TOO_LONG,
+            f"a brand of {len(longest)} characters > SENTIMON_MAX_BRAND_CHARS={settings.max_brand_chars}",
+        )
+    return None

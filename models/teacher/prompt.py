@@ -24,6 +24,11 @@ from dataclasses import dataclass
 
 from sentimon.labels import GOEMOTIONS
 
+# JSON escapes the control characters but not these, which str.splitlines() and many tokenizers
+# also take for line breaks; escaped, the data block stays one line whatever the post holds.
+# Outside strings JSON never emits them, so the escape is always inside a string, where it is valid.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
 OPEN_MARK = "<<<POST-DATA {boundary}>>>"
 CLOSE_MARK = "<<<END-POST-DATA {boundary}>>>"
 
@@ -64,7 +69,7 @@ def build_prompt(text: str, context: str | None, aspects: tuple[str, ...]) -> Pr
         emotions=", ".join(GOEMOTIONS),
         aspects=", ".join(aspects) if aspects else "(none configured: always [])",
     )
-    data = json.dumps({"post": text, "thread_context": context}, ensure_ascii=False)
+    data = json.dumps({"post": text, "thread_context": context}, ensure_ascii=False).translate(_LINE_BREAKS)
     user = f"Label the post below.\n{open_mark}\n{data}\n{close_mark}"
     return Prompt(
         messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],

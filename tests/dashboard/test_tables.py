@@ -37,6 +37,14 @@ def test_csv_defuses_spreadsheet_formulas() -> None:
     assert [float(r["score"]) for r in rows] == [-0.5, 0.1, -1.0, 0.0, 0.2, 0.3]  # numbers stay numbers
 
 
+def test_csv_defuses_formulas_behind_blanks_and_full_width_signs() -> None:
+    hostile = [" =1+1", "\n=cmd|' /C calc'!A0", "\u200b\u3000@SUM(A1)", "\uff1d1+1", "\uff0b1", "\uff0d1", "\uff201"]
+    harmless = ["a = b", " plain", "\uff21 full-width letter"]
+    table = pd.DataFrame({"text": hostile + harmless})
+    rows = list(csv.DictReader(io.StringIO(tables.to_csv(table).decode())))
+    assert [r["text"] for r in rows] == [f"'{cell}" for cell in hostile] + harmless
+
+
 def test_windows_csv_holds_the_counts_behind_the_charts() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     counts = Counts.from_hash({VOLUME: "4", SCORE_SUM: "-1.0", pol_field("negative"): "3"}, ["price"])

@@ -36,6 +36,12 @@ MALFORMED: list[tuple[str, bytes]] = [
     (v.TOO_DEEP, b'{"id": "deep", "text": "t", "metadata": {"x": ' + b"[" * 200 + b"]" * 200 + b"}}"),
     (v.INVALID_UNICODE, b'{"id": "sur", "text": "lone \\ud800 surrogate"}'),
     (v.SELF_REPLY, _post(id="me", parent_id="me")),
+    (v.NUMBER_TOO_LARGE, b'{"id": "bigint", "text": "t", "metadata": {"n": ' + b"7" * 5000 + b"}}"),
+    (v.NUMBER_TOO_LARGE, b'{"id": "bigfloat", "text": "t", "metadata": {"x": 1e999}}'),
+    (v.INVALID_VALUE, _post(id="zero-width", text="\u200b\u200c\u200d\ufeff \u2060")),
+    (v.INVALID_VALUE, _post(id="long-author", author="a" * 257)),
+    (v.TOO_MANY_BRANDS, _post(id="brands", brand=[f"b{i}" for i in range(10_000)])),
+    (v.BRAND_TOO_LONG, _post(id="brand-len", brand=["ok", "b" * 129])),
     # Reuses the id of a valid post earlier in the stream (see the test): a producer bug, not a redelivery.
     (v.DUPLICATE_ID, json.dumps({"id": "good-0", "text": "second post with a taken id"}).encode()),
 ]

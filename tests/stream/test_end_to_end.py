@@ -64,7 +64,10 @@ async def test_malformed_input_goes_to_the_dlq_and_the_worker_carries_on(
     messages: list[bytes] = []
     for post, (_, raw) in zip(good, MALFORMED, strict=False):
         messages += [post.to_bytes(), raw]
-    messages.append(good[-1].to_bytes())
+    # A producer retrying a send re-publishes the same bytes: once right after the original (same
+    # batch), once much later (another batch). Neither is a duplicate_id nor a second verdict.
+    messages.insert(1, good[0].to_bytes())
+    messages += [good[-1].to_bytes(), good[1].to_bytes()]
     worker = start_worker(settings)
     await publish(settings, messages)
 
@@ -84,6 +87,9 @@ async def test_malformed_input_goes_to_the_dlq_and_the_worker_carries_on(
         assert (len(raw) > settings.max_message_bytes) == ("original cut" in record.reason)
     assert len({r.reason.split(":")[0] for r in records}) >= 15
     assert worker.alive()
+    stats = worker.wait_for(lambda s: s["processed"] == len(messages))
+    exposition = httpx.get(f"http://127.0.0.1:{stats['metrics_port']}/metrics", timeout=5).text
+    assert "sentimon_republished_total 2.0" in exposition
 
 
 async def test_killed_worker_restarts_without_loss_or_double_counting(stream_settings: Settings, start_worker) -> None:

@@ -54,3 +54,27 @@ def test_valid_posts_pass(raw: bytes) -> None:
 def test_timestamps_without_zone_are_utc() -> None:
     post = parse_post(b'{"id": "1", "text": "t", "created_at": "2024-05-01T12:00:00"}', Settings())
     assert isinstance(post, Post) and post.created_at == datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def test_brand_limits_come_from_the_settings() -> None:
+    raw = Post(id="a", text="t", brand=["acme", "globex", "x" * 40]).to_bytes()
+    assert isinstance(parse_post(raw, Settings()), Post)
+    assert parse_post(raw, Settings(max_brands=2)).code == "too_many_brands"  # type: ignore[union-attr]
+    assert parse_post(raw, Settings(max_brand_chars=39)).code == "brand_too_long"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u200b", "\u200b\u200c\u200d\ufeff", " \u2060\u00ad\u3164 \u2800", "\ufe0f\U000e0020\n"],
+)
+def test_text_of_invisible_characters_is_blank(text: str) -> None:
+    result = parse_post(Post.model_construct(id="z", text=text).to_bytes(), Settings())
+    assert isinstance(result, Rejection) and result.code == "invalid_value", result
+    assert "blank" in result.reason
+
+
+def test_large_numbers_that_fit_still_pass() -> None:
+    digits = "9" * 100
+    raw = f'{{"id": "n", "text": "t", "metadata": {{"n": -{digits}, "x": 1.5e308}}}}'.encode()
+    post = parse_post(raw, Settings())
+    assert isinstance(post, Post) and post.metadata["n"] == -int(digits)

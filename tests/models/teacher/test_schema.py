@@ -101,3 +101,11 @@ def test_prompt_keeps_the_post_as_json_data_inside_a_fresh_boundary() -> None:
     data = user[user.index(opening) + len(opening) : user.index(closing)]
     assert json.loads(data) == {"post": text, "thread_context": "parent"}
     assert "\n" not in data  # the post's own newlines are escaped inside the JSON string
+
+
+def test_prompt_escapes_every_line_break_of_the_post() -> None:
+    text = "one\u2028two\u2029three\x85four"
+    _, user = (m["content"] for m in build_prompt(text, "ctx\u2028more", ASPECTS).messages)
+    lines = user.splitlines()
+    assert len(lines) == 4  # the instruction, the opening mark, the data, the closing mark
+    assert json.loads(lines[2]) == {"post": text, "thread_context": "ctx\u2028more"}
