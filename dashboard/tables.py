@@ -164,6 +164,21 @@ def models(system: System) -> pd.DataFrame:
     )
 
 
+def rounds(system: System) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "round": [r.round_id for r in system.rounds],
+            "time": [r.at for r in system.rounds],
+            "outcome": [r.outcome for r in system.rounds],
+            "reason": [r.reason for r in system.rounds],
+            "new labels": [r.new_labels for r in system.rounds],
+            "trained on": [r.train_examples for r in system.rounds],
+            "serving before": [r.previous_version for r in system.rounds],
+            "candidate": [r.candidate_version for r in system.rounds],
+        }
+    )
+
+
 def _pct(share: float | None) -> float | None:
     return None if share is None else round(100 * share, 1)
 

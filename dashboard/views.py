@@ -189,3 +189,8 @@ def system(system: System, totals: Counts, now: datetime) -> None:
         grid(tables.models(system), "table_models")
     else:
         st.caption("No student registered yet.")
+    st.markdown("**Re-distillation rounds**")
+    if system.rounds:
+        grid(tables.rounds(system), "table_rounds")
+    else:
+        st.caption("No round yet: one runs once enough new teacher labels are in, or on the trainer's interval.")

@@ -439,7 +439,11 @@ class DemoWriter:
         # The drift: the Glide launch runs from the first minute to the last, busiest early on, so
         # the slang keeps coming after a re-distillation round; sarcasm comes in two waves.
         plan += [
-            (rng.uniform(45, DURATION_S) if rng.random() < 0.45 else rng.triangular(45, DURATION_S, 120), NEW_BRAND, "slang")
+            (
+                rng.uniform(45, DURATION_S) if rng.random() < 0.45 else rng.triangular(45, DURATION_S, 120),
+                NEW_BRAND,
+                "slang",
+            )
             for _ in range(340)
         ]
         ironic = [*BRANDS, NEW_BRAND]
