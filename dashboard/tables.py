@@ -165,17 +165,21 @@ def models(system: System) -> pd.DataFrame:
 
 
 def rounds(system: System) -> pd.DataFrame:
+    """One row per re-distillation round, newest first; the reason says why the model changed or not."""
     return pd.DataFrame(
-        {
-            "round": [r.round_id for r in system.rounds],
-            "time": [r.at for r in system.rounds],
-            "outcome": [r.outcome for r in system.rounds],
-            "reason": [r.reason for r in system.rounds],
-            "new labels": [r.new_labels for r in system.rounds],
-            "trained on": [r.train_examples for r in system.rounds],
-            "serving before": [r.previous_version for r in system.rounds],
-            "candidate": [r.candidate_version for r in system.rounds],
-        }
+        [
+            {
+                "round": r.round_id,
+                "time": r.at,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "new labels": r.new_labels,
+                "trained on": r.train_examples,
+                "serving before": r.previous_version,
+                "candidate": r.candidate_version,
+            }
+            for r in system.rounds
+        ]
     )
 
 

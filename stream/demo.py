@@ -100,16 +100,17 @@ class DemoOracle:
         await self._oracle.aclose()
 
 
-def embedded_env(settings: Settings) -> dict[str, str]:
-    """Environment ``sentimon up`` adds for its roles while the demo plays; a user's own choice wins.
+def embedded_env(settings: Settings, *, demo: bool) -> dict[str, str]:
+    """Environment ``sentimon up`` adds for its roles; a user's own choice wins.
 
-    No teacher configured (no backend list, no LLM URL) means the demo oracle; each cadence
-    setting of :data:`DEMO_PROFILE` applies unless it was set in the environment or ``.env``.
+    No teacher configured (no backend list, no LLM URL) means the demo oracle, with the demo or
+    without it (then it answers nothing, and says so on the dashboard as errors, rather than the
+    stack refusing to start); while the demo plays, each cadence setting of :data:`DEMO_PROFILE`
+    applies unless it was set in the environment or ``.env``.
     """
+    profile = DEMO_PROFILE if demo else {}
     env = {
-        f"{ENV_PREFIX}{name.upper()}": value
-        for name, value in DEMO_PROFILE.items()
-        if name not in settings.model_fields_set
+        f"{ENV_PREFIX}{name.upper()}": value for name, value in profile.items() if name not in settings.model_fields_set
     }
     if wants_demo_teacher(settings):
         env[f"{ENV_PREFIX}TEACHER_BACKENDS"] = DEMO_TEACHER_BACKEND

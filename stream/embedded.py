@@ -26,7 +26,7 @@ import redis
 from distill.bootstrap import ensure_default_student, teacher_registry
 from sentimon.settings import Settings
 from stream.broker import Broker, free_port
-from stream.demo import DEMO_ORACLE_NAME, DEMO_TEACHER_BACKEND, embedded_env, wants_demo_teacher
+from stream.demo import DEMO_ORACLE_NAME, embedded_env, wants_demo_teacher
 
 STOP_GRACE_SECONDS = 10.0
 MAX_RESTARTS = 5
@@ -143,7 +143,7 @@ class Stack:
     def _child_env(self, broker_url: str, redis_url: str) -> dict[str, str]:
         return {
             **os.environ,
-            **(embedded_env(self.settings) if self.demo_speed is not None else {}),
+            **embedded_env(self.settings, demo=self.demo_speed is not None),
             "SENTIMON_BROKER_URL": broker_url,
             "SENTIMON_REDIS_URL": redis_url,
             "SENTIMON_DATA_DIR": str(self.data_dir),
@@ -183,14 +183,17 @@ class Stack:
 
     def _teacher_in_use(self) -> str:
         """What the teacher role will run, said plainly; a teacher it could not build stops the start here."""
-        demo = self.demo_speed is not None and wants_demo_teacher(self.settings)
-        names = [DEMO_TEACHER_BACKEND] if demo else self.settings.effective_teacher_backends()
+        if wants_demo_teacher(self.settings):
+            if self.demo_speed is None:
+                return f"{DEMO_ORACLE_NAME}: it knows no post but the demo's, set SENTIMON_TEACHER_URL for an LLM"
+            return DEMO_ORACLE_NAME
+        names = self.settings.effective_teacher_backends()
         if "encoder" in names and not teacher_registry(self.settings).current():
             raise StackError(
                 "the encoder teacher is not built: run `sentimon bootstrap --teacher` once (minutes),"
                 " or set SENTIMON_TEACHER_URL to an OpenAI-compatible LLM endpoint"
             )
-        return ", ".join(DEMO_ORACLE_NAME if name == DEMO_TEACHER_BACKEND else name for name in names)
+        return ", ".join(names)
 
     # --- supervision -----------------------------------------------------------------------
     def supervise(self, poll_seconds: float = 1.0) -> None:

@@ -200,6 +200,7 @@ def demo_stack(student_settings: Settings, tmp_path: Path) -> Iterator[tuple[Set
         log.close()
 
 
+@pytest.mark.timeout(DEMO_TIMEOUT_MS / 1000 * 2)
 def test_the_demo_shows_the_loop(
     browser_page: Page, demo_stack: tuple[Settings, subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:

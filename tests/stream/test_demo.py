@@ -53,11 +53,13 @@ def test_drift_the_student_never_saw_runs_through_the_whole_demo() -> None:
 def test_up_gives_the_demo_its_teacher_and_cadence_unless_the_user_chose(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     for name in ("TEACHER_BACKENDS", "TEACHER_URL", "RETRAIN_MIN_LABELS", "RETRAIN_INTERVAL_MINUTES"):
         monkeypatch.delenv(f"SENTIMON_{name}", raising=False)
-    env = embedded_env(Settings(_env_file=None))
+    env = embedded_env(Settings(_env_file=None), demo=True)
     assert env["SENTIMON_TEACHER_BACKENDS"] == "demo"
     assert int(env["SENTIMON_RETRAIN_MIN_LABELS"]) < Settings.model_fields["retrain_min_labels"].default
+    # Without the demo: the same teacher (no LLM is configured), a real stream's cadence.
+    assert embedded_env(Settings(_env_file=None), demo=False) == {"SENTIMON_TEACHER_BACKENDS": "demo"}
     monkeypatch.setenv("SENTIMON_RETRAIN_MIN_LABELS", "500")
     monkeypatch.setenv("SENTIMON_TEACHER_URL", "http://127.0.0.1:11434/v1")
-    chosen = embedded_env(Settings(_env_file=None))
+    chosen = embedded_env(Settings(_env_file=None), demo=True)
     assert "SENTIMON_TEACHER_BACKENDS" not in chosen and "SENTIMON_RETRAIN_MIN_LABELS" not in chosen
     assert json.loads(chosen["SENTIMON_RETRAIN_INTERVAL_MINUTES"]) > 0
