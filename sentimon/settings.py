@@ -139,7 +139,7 @@ class Settings(BaseSettings):
         Field(
             description="Teachers to use: openai, llamacpp, encoder, oracle, demo (comma-separated). Empty = openai"
             " when SENTIMON_TEACHER_URL is set, else encoder (build it first: `sentimon bootstrap --teacher`);"
-            " `sentimon up` with its demo stream uses demo, the oracle replaying the demo's own labels."
+            " `sentimon up` uses demo, the oracle replaying the demo stream's own labels."
         ),
     ] = []
     teacher_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1.")
