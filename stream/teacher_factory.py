@@ -86,7 +86,6 @@ async def build_teacher(settings: Settings, *, encoder: Scorer | None = None) ->
         for member in members:  # do not leak the connections of those built before the bad one
             await member.aclose()
         raise
-    log.info("teacher: %s", ", ".join(member.name for member in members))
     if len(members) == 1:
         return members[0]
     ensemble = EnsembleTeacher(members, settings.teacher_queries_per_post)

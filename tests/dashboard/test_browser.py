@@ -262,4 +262,4 @@ def test_the_demo_shows_the_loop(
     height = browser_page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
     browser_page.set_viewport_size({"width": 1600, "height": int(height) + 80})
     time.sleep(1.0)  # let Plotly finish resizing to the new viewport before the picture
-    browser_page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"))
+    browser_page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), timeout=TIMEOUT_MS)
