@@ -10,8 +10,9 @@ exercise thread deferral.
 It also carries drift no shipped student has seen, so the cascade has work to do: a brand new to
 every corpus (Voltway, e-scooters) launching the Glide to an audience that talks in slang ("lowkey
 slaps", "mid", "we're cooked"), for the whole ten minutes, and two waves of sarcasm across the
-brands ("love that for me", "10/10 would get stranded again"). The student is unsure of these,
-escalates them, the teacher's labels re-distil it, and the later slang posts stop escalating.
+brands ("love that for me", "10/10 would get stranded again"). These are written for the student
+to be unsure of: what it escalates, the teacher labels and a round re-distils, and the slang keeps
+coming afterwards so the dashboard can show whether the new student still escalates it.
 
 Every post's true polarity, emotions and aspects go to ``labels.jsonl`` beside the stream, not
 into the posts: the demo oracle teacher answers from that file, and nothing else sees it.
