@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import get_args
 
 from sentimon.labels import EMOTION_GROUPS, POLARITIES, emotion_groups
-from sentimon.records import Alert, DecidedBy, Flag, Verdict
+from sentimon.records import Alert, DecidedBy, Flag, RoundRecord, Verdict
 from sentimon.redis_layout import (
     DEFERRED,
     ESCALATED,
@@ -210,6 +210,8 @@ class System:
     teachers: list[TeacherStats]
     models: list[ModelEntry]
     current_model: str | None
+    rounds: list[RoundRecord] = field(default_factory=list)
+    """Re-distillation rounds, newest first."""
 
 
 @dataclass(frozen=True)

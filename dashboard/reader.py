@@ -29,12 +29,14 @@ from dashboard.model import (
     Worker,
     parse_time,
 )
-from sentimon.records import Alert, Verdict
+from sentimon.records import Alert, RoundRecord, Verdict
 from sentimon.redis_layout import Keys, window_seconds, window_start
 from sentimon.settings import Settings
 
 # Data errors a single bad entry may raise; it is skipped and counted, the page still renders.
 _BAD_ENTRY = (ValueError, TypeError, KeyError, ValidationError)
+# Newest re-distillation rounds shown; the trainer keeps a few more in Redis, the label store all.
+ROUNDS_SHOWN = 20
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,7 +158,8 @@ class Reader:
         pipe.smembers(self.keys.teacher_backends)
         pipe.hgetall(self.keys.models)
         pipe.get(self.keys.model_current)
-        workers_raw, backends, models_raw, current = pipe.execute()
+        pipe.lrange(self.keys.rounds, 0, ROUNDS_SHOWN - 1)
+        workers_raw, backends, models_raw, current, rounds_raw = pipe.execute()
         backends = sorted(backends)
         pipe = self.client.pipeline(transaction=False)
         for backend in backends:
@@ -195,7 +198,13 @@ class Reader:
             except (*_BAD_ENTRY, AttributeError):
                 self.skipped += 1
         models.sort(key=lambda m: str(m.created_at or ""), reverse=True)
-        return System(workers, teachers, models, current)
+        rounds: list[RoundRecord] = []
+        for raw in rounds_raw:
+            try:
+                rounds.append(RoundRecord.model_validate_json(raw))
+            except ValidationError:
+                self.skipped += 1
+        return System(workers, teachers, models, current, rounds)
 
     def latest(self, brands: Sequence[str], window: str) -> datetime | None:
         """Start of the newest window of any of the brands, to tell the operator where the data is."""

@@ -169,6 +169,25 @@ def models(system: System) -> pd.DataFrame:
     )
 
 
+def rounds(system: System) -> pd.DataFrame:
+    """One row per re-distillation round, newest first; the reason says why the model changed or not."""
+    return pd.DataFrame(
+        [
+            {
+                "round": r.round_id,
+                "time": r.at,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "new labels": r.new_labels,
+                "trained on": r.train_examples,
+                "serving before": r.previous_version,
+                "candidate": r.candidate_version,
+            }
+            for r in system.rounds
+        ]
+    )
+
+
 def _pct(share: float | None) -> float | None:
     return None if share is None else round(100 * share, 1)
 

@@ -21,6 +21,8 @@ from sentimon.settings import Settings
 # A worker that has not reported for this long is shown as stale and left out of throughput and lag.
 WORKER_LIVE_SECONDS = 30.0
 ALERTS_LISTED = 50
+# Brands picked the first time any exist: enough for the demo's six (its drift brand sorts last).
+DEFAULT_BRANDS = 6
 _COLUMNS = {
     "time": st.column_config.DatetimeColumn("time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "window start": st.column_config.DatetimeColumn("window start (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -63,7 +65,7 @@ def sidebar(settings: Settings, known_brands: list[str]) -> Controls:
     state = st.session_state
     state["brands"] = [b for b in state.get("brands", []) if b in known_brands]
     if known_brands and not state.get("brands_defaulted"):
-        state["brands"] = known_brands[:5]
+        state["brands"] = known_brands[:DEFAULT_BRANDS]
         state["brands_defaulted"] = True
     with st.sidebar:
         st.header("View")
@@ -189,3 +191,8 @@ def system(system: System, totals: Counts, now: datetime) -> None:
         grid(tables.models(system), "table_models")
     else:
         st.caption("No student registered yet.")
+    st.markdown("**Re-distillation rounds**")
+    if system.rounds:
+        grid(tables.rounds(system), "table_rounds")
+    else:
+        st.caption("No round yet: one runs once enough new teacher labels are in, or on the trainer's interval.")

@@ -1,11 +1,21 @@
-"""Generate the demo stream the embedded default replays: ten minutes of posts about five brands.
+"""Generate the demo stream the embedded default replays: ten minutes of posts about six brands.
 
 The demo has to show what sentimon is for, so the stream has a story: a steady background of
 posts, a game launch that makes volume burst, and at the middle a network outage at Kestrel
 Mobile whose negative posts rise sharply within two minutes (the spike the alerting must catch)
 while its competitor Loopa picks up the switchers. About a tenth of the posts are replies, some
 of them ("same here", "lol no") meaningless without their parent, a few arriving before it, to
-exercise thread deferral. Each post carries ``metadata.gold`` so the demo can report accuracy.
+exercise thread deferral.
+
+It also carries drift no shipped student has seen, so the cascade has work to do: a brand new to
+every corpus (Voltway, e-scooters) launching the Glide to an audience that talks in slang ("lowkey
+slaps", "mid", "we're cooked"), for the whole ten minutes, and two waves of sarcasm across the
+brands ("love that for me", "10/10 would get stranded again"). These are written for the student
+to be unsure of: what it escalates, the teacher labels and a round re-distils, and the slang keeps
+coming afterwards so the dashboard can show whether the new student still escalates it.
+
+Every post's true polarity, emotions and aspects go to ``labels.jsonl`` beside the stream, not
+into the posts: the demo oracle teacher answers from that file, and nothing else sees it.
 
 Texts are composed from the seed generator's bank under other brands and another seed, plus
 material written only for these scenes; any text or skeleton that appears in the seed corpus is
@@ -157,6 +167,91 @@ LAUNCH_QUESTIONS = [
     "does Starfall have crossplay with {b2} games?",
 ]
 
+# The drift: a brand in no corpus, launching a product to an audience that talks in slang.
+NEW_BRAND = "Voltway"
+NEW_RIVAL = "Zipp Scooters"
+SLANG_OPENERS = ["", "", "", "ngl", "ok so", "not gonna lie", "bestie", "y'all", "bro", "PSA:", "update:",
+                 "day 2 of the glide:", "@{h}", "{b} glide review:", "real talk"]  # fmt: skip
+SLANG_FRAGS = parse_frags("""
+quality + | the glide lowkey slaps | joy,admiration
+quality + | the new glide is bussin fr | excitement,joy
+quality + | this scooter ate and left no crumbs | admiration
+quality + | the glide hits different at 7am | joy
+quality + | no cap the glide is goated | admiration,excitement
+quality + | the acceleration on the glide is unreal, chef's kiss | admiration,excitement
+quality + | glide understood the assignment | approval,admiration
+quality + | rode the glide across {city} and it's giving main character | joy,excitement
+quality + | the glide is so smooth it's actually sending me | amusement,joy
+app + | the unlock is instant now, a whole W | approval,joy
+price + | 1 euro unlock on the glide? we're so back | excitement,joy
+price + | glide pass for a tenner a week, that's a steal ngl | approval
+service + | their support replied in 2 mins, they're him | gratitude,admiration
+staff + | the street team handing out free glide helmets, iconic | gratitude,joy
+quality - | the glide is mid at best | disappointment,disapproval
+quality - | battery died 2 km in, we're cooked | annoyance,disappointment
+quality - | the glide brakes feel sus | nervousness,disapproval
+quality - | handlebar rattles the whole ride, it's giving broken | annoyance
+quality - | the glide is lowkey a flop | disappointment
+app - | the glide app is giving 2012 flash game | annoyance,disapproval
+app - | app said 80 percent battery, scooter said nah | annoyance
+price - | the pricing is delulu | disapproval
+price - | 40p a minute for the glide? not the flex they think it is | disapproval,annoyance
+service - | support left me on read for 3 days | anger,annoyance
+service - | {b} took a massive L with this launch | disappointment,disapproval
+delivery - | the glide i reserved got yoinked by someone else | annoyance,anger
+staff - | the guy fixing the glides was mad rude fr | anger,disapproval
+""")
+SLANG_CLOSERS = ["", "", "", "fr", "ngl", "no cap", "💀", "🔥", "ong", "periodt", "and that's on that", "just saying",
+                 "#VoltwayGlide", "#glide", "it is what it is", "iykyk"]  # fmt: skip
+SLANG_QUESTIONS = [
+    "is the glide in {city} yet or nah",
+    "anyone tried the {b} glide? what's the tea",
+    "how much is the glide unlock rn",
+    "when does {b} drop the glide in {city}",
+    "is the glide faster than a {b2} one or is that cap",
+    "do you need the {b} app for the glide or can you tap to ride",
+    "glide or {b2} for getting across {city}?",
+]
+SLANG_NEWS = [
+    "{b} launches its Glide e-scooter in {city}",
+    "{b} says the Glide fleet will reach ten cities by spring",
+    "{b} expands Glide parking zones after launch week",
+]
+# Sarcasm: praise wrapped round a complaint. Each frame's slot takes a mishap of the brand's domain.
+SARCASM_FRAMES = [
+    "oh fantastic, {m}. love that for me",
+    "wow {b}, {m}. truly outdone yourselves",
+    "nothing says premium like {m}",
+    "{m}, 10/10 would do it again",
+    "so glad i picked {b} today. {m}",
+    "thanks {b}, {m}. exactly what i needed this week",
+    "{b} never misses. {m}. incredible stuff",
+    "my favourite hobby? {m}, courtesy of {b}",
+    "can't believe how lucky i am: {m}",
+    "living the dream with {b}: {m}",
+    "wonderful start to the day, {m}",
+    "best customer experience ever, {m}",
+]
+MISHAPS: dict[str, list[tuple[str, str]]] = {
+    "telecom": [("no signal for the third day running", "quality"), ("a surprise 40 quid on my bill", "price"),
+                ("on hold for an hour then cut off", "service"), ("the app logging me out every 5 minutes", "app")],
+    "airline": [("a 6 hour delay with no food voucher", "service"), ("my bag flying to a different country", "service"),
+                ("a cancelled flight at 2am", "service"), ("paying 60 to choose a seat", "price")],
+    "retail": [("a parcel marked delivered that never came", "delivery"), ("a refund that takes 6 weeks", "service"),
+               ("the checkout crashing three times", "app"), ("a sofa that arrived in pieces", "quality")],
+    "games": [("a day one patch bigger than the game", "quality"), ("servers down all weekend", "service"),
+              ("paying 20 for a skin", "price"), ("my save file corrupted", "quality")],
+    "mobility": [("a scooter with a dead battery", "quality"), ("being charged for a ride i never took", "price"),
+                 ("the app freezing mid ride", "app"), ("no scooters anywhere near me", "service")],
+}  # fmt: skip
+# Genuine praise that sounds like a complaint, so that sarcasm is not simply "praise words = negative".
+IRONIC_PRAISE = parse_frags("""
+quality + | i hate how good the {b} update is, there goes my weekend | joy,amusement
+service + | {b} ruined every other company for me, their support is too good | admiration
+quality + | annoyed that i waited this long to try {b} honestly | joy,approval
+price + | {b} made me mad i was overpaying elsewhere for years | approval
+""")
+
 # Replies that only make sense beside their parent: (text, how the gold relates to the parent).
 AGREE = ["same here", "this^", "same", "+1", "came here to say this", "literally same", "facts", "this. so much this",
          "yep", "100%", "exactly this", "me too", "this ^^", "couldn't agree more", "so true", "real", "fr",
@@ -195,8 +290,14 @@ class DemoWriter:
         self.domains = {
             brand: dataclasses.replace(bank[domain], brands=(brand, rival)) for brand, (domain, rival) in BRANDS.items()
         }
+        # The new brand borrows only surface noise from a bank domain; its posts are all drift material.
+        self.domains[NEW_BRAND] = dataclasses.replace(
+            bank["cars"], name="mobility", brands=(NEW_BRAND, NEW_RIVAL), emoji=("🛴", "⚡"), tags=("#escooter",)
+        )
         self.all_brands = tuple(
-            [b for d in bank.values() for b in d.brands] + [b for pair in BRANDS.items() for b in (pair[0], pair[1][1])]
+            [b for d in bank.values() for b in d.brands]
+            + [b for pair in BRANDS.items() for b in (pair[0], pair[1][1])]
+            + [NEW_BRAND, NEW_RIVAL]
         )
         seed_texts = [json.loads(line)["text"] for line in OUTPUT.read_text(encoding="utf-8").splitlines()]
         self.seed_texts = set(seed_texts)
@@ -272,6 +373,31 @@ class DemoWriter:
         openers = ["", "", "omg", "ok", "{b}", "@{h}", "STARFALL DAY.", "so"]
         return self.scene_post(brand, openers, LAUNCH_FRAGS, ["", "", "#Starfall", "{b} 🔥"], polarity)
 
+    def slang(self, brand: str, polarity: str | None = None) -> Sample:
+        """A post about the Glide launch, in the slang no training corpus has."""
+        roll = self.rng.random()
+        if polarity is None and roll < 0.06:
+            return self.neutral_line(brand, SLANG_NEWS, "news")
+        if polarity is None and roll < 0.16:
+            return self.neutral_line(brand, SLANG_QUESTIONS, "question")
+        polarity = polarity or ("positive" if self.rng.random() < 0.55 else "negative")
+        return self.scene_post(brand, SLANG_OPENERS, SLANG_FRAGS, SLANG_CLOSERS, polarity)
+
+    def sarcasm(self, brand: str) -> Sample:
+        """Praise words around a mishap (negative), now and then a complaint's words around praise (positive)."""
+        rng = self.rng
+        domain = self.domains[brand]
+        if rng.random() < 0.2:
+            piece = rng.choice(IRONIC_PRAISE)
+            aspects = {piece.aspect: "positive"} if piece.aspect else {}
+            return Sample(self.composer.fill(piece.text, brand, domain), "positive", list(piece.emotions), aspects)
+        mishap, aspect = rng.choice(MISHAPS[domain.name])
+        text = self.composer.fill(rng.choice(SARCASM_FRAMES).replace("{m}", mishap), brand, domain)
+        if brand not in text:
+            text = f"{text} @{handle_of(brand)}"
+        emotions = rng.choice([["annoyance"], ["annoyance", "disapproval"], ["anger", "disappointment"]])
+        return Sample(text, "negative", emotions, {aspect: "negative"}, "sarcasm")
+
     def reply(self, parent: Draft) -> Sample:
         """A context-dependent one-liner or a full post from someone who had the same experience."""
         rng = self.rng
@@ -286,7 +412,10 @@ class DemoWriter:
                 return Sample(rng.choice(DISAGREE_WITH_NEGATIVE), "positive", ["approval"], {}, "reply")
             return Sample(rng.choice(DISAGREE_WITH_POSITIVE), "negative", ["disapproval"], {}, "reply")
         polarity = gold if gold != "neutral" else rng.choice(["negative", "positive"])
-        make = partial(self.composer.post, self.domains[parent.brand], parent.brand, polarity)
+        if parent.brand == NEW_BRAND:
+            make = partial(self.slang, parent.brand, polarity)
+        else:
+            make = partial(self.composer.post, self.domains[parent.brand], parent.brand, polarity)
         sample = self.fresh(make, parent.brand)
         return dataclasses.replace(sample, text=f"@{parent.author} {sample.text}")
 
@@ -308,8 +437,21 @@ class DemoWriter:
         plan += [(rng.triangular(270, 400, 298), OUTAGE_BRAND, "outage") for _ in range(240)]
         plan += [(rng.triangular(395, 470, 405), OUTAGE_BRAND, "recovery") for _ in range(45)]
         plan += [(rng.triangular(280, 420, 320), "Loopa", "rival") for _ in range(35)]
+        # The drift: the Glide launch runs from the first minute to the last, busiest early on, so
+        # the slang keeps coming after a re-distillation round; sarcasm comes in two waves.
+        plan += [
+            (
+                rng.uniform(45, DURATION_S) if rng.random() < 0.45 else rng.triangular(45, DURATION_S, 120),
+                NEW_BRAND,
+                "slang",
+            )
+            for _ in range(340)
+        ]
+        ironic = [*BRANDS, NEW_BRAND]
+        plan += [(rng.triangular(150, 270, 190), rng.choice(ironic), "sarcasm") for _ in range(70)]
+        plan += [(rng.triangular(430, 570, 470), rng.choice(ironic), "sarcasm") for _ in range(70)]
         makers = {"baseline": self.baseline, "launch": self.launch, "outage": self.outage}
-        makers |= {"recovery": self.recovery, "rival": self.rival}
+        makers |= {"recovery": self.recovery, "rival": self.rival, "slang": self.slang, "sarcasm": self.sarcasm}
         drafts = []
         for offset, brand, scene in plan:
             sample = self.fresh(partial(makers[scene], brand), brand)
@@ -328,10 +470,12 @@ class DemoWriter:
         return sorted(drafts + replies, key=lambda d: d.offset)
 
 
-def build_stream(seed: int = SEED) -> list[dict[str, object]]:
+def build_stream(seed: int = SEED) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The posts, and their true labels as gold rows (the demo oracle's file), matched by id."""
     drafts = DemoWriter(seed).drafts()
     ids = {id(d): f"demo-{i + 1:05d}" for i, d in enumerate(drafts)}
     rows: list[dict[str, object]] = []
+    labels: list[dict[str, object]] = []
     for draft in drafts:
         row: dict[str, object] = {
             "id": ids[id(draft)],
@@ -343,16 +487,18 @@ def build_stream(seed: int = SEED) -> list[dict[str, object]]:
         }
         if draft.parent is not None:
             row["parent_id"] = ids[id(draft.parent)]
-        row["metadata"] = {
-            "offset_s": round(draft.offset, 3),
-            "gold": draft.sample.polarity,
-            "gold_emotions": draft.sample.emotions,
-            "gold_aspects": [{"aspect": a, "polarity": p} for a, p in draft.sample.aspects.items()],
-            "scene": draft.scene,
-        }
+        row["metadata"] = {"offset_s": round(draft.offset, 3), "scene": draft.scene}
         Post.model_validate(row)
         rows.append(row)
-    return rows
+        labels.append(
+            {
+                "id": row["id"],
+                "polarity": draft.sample.polarity,
+                "emotions": draft.sample.emotions,
+                "aspects": [{"aspect": a, "polarity": p} for a, p in draft.sample.aspects.items()],
+            }
+        )
+    return rows, labels
 
 
 # Each line breaks the Post contract in a different way; the worker must dead-letter every one.
@@ -391,14 +537,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=DEMO_DIR)
     args = parser.parse_args()
-    rows = build_stream(args.seed)
+    rows, labels = build_stream(args.seed)
     check_malformed(MALFORMED)
     args.out.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    (args.out / "posts.jsonl").write_text(text, encoding="utf-8")
+    for name, lines in (("posts.jsonl", rows), ("labels.jsonl", labels)):
+        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+        (args.out / name).write_text(text, encoding="utf-8")
     (args.out / "malformed.jsonl").write_text("".join(line + "\n" for line in MALFORMED), encoding="utf-8")
-    gold = Counter(str(row["metadata"]["gold"]) for row in rows)  # type: ignore[index]
-    print(f"wrote {len(rows)} posts and {len(MALFORMED)} malformed lines to {args.out}: {dict(sorted(gold.items()))}")
+    gold = Counter(str(label["polarity"]) for label in labels)
+    scenes = Counter(str(row["metadata"]["scene"]) for row in rows)  # type: ignore[index]
+    print(f"wrote {len(rows)} posts, their labels and {len(MALFORMED)} malformed lines to {args.out}")
+    print(f"polarity {dict(sorted(gold.items()))}; scenes {dict(sorted(scenes.items()))}")
 
 
 if __name__ == "__main__":

@@ -201,6 +201,23 @@ class ModelUpdate(_Record):
     at: datetime = Field(default_factory=utcnow)
 
 
+class RoundRecord(_Record):
+    """One re-distillation round as the trainer reports it to the dashboard, whatever its outcome.
+
+    A refused or failed round matters as much as a promotion: it is why the model did not change.
+    """
+
+    round_id: int
+    outcome: Literal["promoted", "refused", "skipped", "failed"]
+    reason: str
+    previous_version: str | None = None
+    current_version: str | None = None
+    candidate_version: str | None = None
+    new_labels: int = 0
+    train_examples: int = 0
+    at: datetime = Field(default_factory=utcnow)
+
+
 class Alert(_Record):
     brand: str
     window: str

@@ -138,6 +138,11 @@ class Keys:
         return self._k("models")
 
     @property
+    def rounds(self) -> str:
+        """Capped list of re-distillation round JSON (``RoundRecord``), newest first."""
+        return self._k("rounds")
+
+    @property
     def model_current(self) -> str:
         """String: the version currently promoted."""
         return self._k("model", "current")

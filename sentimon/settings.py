@@ -166,8 +166,9 @@ class Settings(BaseSettings):
     teacher_backends: Annotated[
         CsvList,
         Field(
-            description="Teachers to use: openai, llamacpp, encoder, oracle (comma-separated). Empty = openai"
-            " when SENTIMON_TEACHER_URL is set, else encoder."
+            description="Teachers to use: openai, llamacpp, encoder, oracle, demo (comma-separated). Empty = openai"
+            " when SENTIMON_TEACHER_URL is set, else encoder (build it first: `sentimon bootstrap --teacher`);"
+            " `sentimon up` uses demo, the oracle replaying the demo stream's own labels."
         ),
     ] = []
     teacher_url: str = Field("", description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1.")

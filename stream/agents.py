@@ -164,9 +164,16 @@ async def teacher_role(ctx: RoleContext) -> None:
     from stream.teaching import TeacherDesk
 
     settings = ctx.settings
-    desk = TeacherDesk(settings, ctx.redis, await build_teacher(settings))
+    built = await build_teacher(settings)
+    desk = TeacherDesk(settings, ctx.redis, built)
     teacher = TeacherPipeline(settings, ctx.outbox, desk, ctx.ledger(), ctx.metrics)
     ctx.consume(ctx.topics.escalations, "teach", teacher.handle, settings.teacher_concurrency)
+
+    async def name_teacher() -> None:
+        # Once Faust has set up logging: the log should say which teacher labels these posts.
+        log.info("teacher: %s", built.name)
+
+    ctx.app.task(name_teacher)
 
 
 async def trainer_role(ctx: RoleContext) -> None:

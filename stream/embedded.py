@@ -26,6 +26,7 @@ import redis
 from distill.bootstrap import ensure_default_student, teacher_registry
 from sentimon.settings import Settings
 from stream.broker import Broker, free_port
+from stream.demo import DEMO_ORACLE_NAME, embedded_env, wants_demo_teacher
 
 STOP_GRACE_SECONDS = 10.0
 MAX_RESTARTS = 5
@@ -142,6 +143,7 @@ class Stack:
     def _child_env(self, broker_url: str, redis_url: str) -> dict[str, str]:
         return {
             **os.environ,
+            **embedded_env(self.settings, demo=self.demo_speed is not None),
             "SENTIMON_BROKER_URL": broker_url,
             "SENTIMON_REDIS_URL": redis_url,
             "SENTIMON_DATA_DIR": str(self.data_dir),
@@ -170,16 +172,28 @@ class Stack:
         print(f"broker  {broker_url}\nredis   {redis_url}", flush=True)
         version = ensure_default_student(self.settings, progress=True)
         print(f"student {version}", flush=True)
-        if "encoder" in self.settings.effective_teacher_backends() and not teacher_registry(self.settings).current():
-            # Built by the teacher role itself so the stream starts now; escalations wait in their topic.
-            print("teacher encoder: first build runs in the teacher process (see teacher.log)", flush=True)
         self._env = self._child_env(broker_url, redis_url)
+        print(f"teacher {self._teacher_in_use()}", flush=True)
         self.children = list(self._plan())
         for child in self.children:
             child.start(self._env)
         print(f"logs    {self.log_dir}", flush=True)
         if self.dashboard:
             print(f"\nDashboard: http://{self.settings.dashboard_address}:{self.settings.dashboard_port}\n", flush=True)
+
+    def _teacher_in_use(self) -> str:
+        """What the teacher role will run, said plainly; a teacher it could not build stops the start here."""
+        if wants_demo_teacher(self.settings):
+            if self.demo_speed is None:
+                return f"{DEMO_ORACLE_NAME}: it knows no post but the demo's, set SENTIMON_TEACHER_URL for an LLM"
+            return DEMO_ORACLE_NAME
+        names = self.settings.effective_teacher_backends()
+        if "encoder" in names and not teacher_registry(self.settings).current():
+            raise StackError(
+                "the encoder teacher is not built: run `sentimon bootstrap --teacher` once (minutes),"
+                " or set SENTIMON_TEACHER_URL to an OpenAI-compatible LLM endpoint"
+            )
+        return ", ".join(names)
 
     # --- supervision -----------------------------------------------------------------------
     def supervise(self, poll_seconds: float = 1.0) -> None:

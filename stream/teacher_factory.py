@@ -1,10 +1,12 @@
 """Builds the configured teacher: one backend, or an ensemble of several, each behind the resilience layer.
 
-This lives in ``stream`` because the encoder teacher comes from the
-distillation side (``distill.bootstrap`` builds and caches it in the teacher
-registry) and ``models`` must not import ``distill``. Heavy or optional
-imports (the distillation stack, llama.cpp) happen only when their backend is
-configured, so a worker talking to an HTTP teacher never loads torch.
+This lives in ``stream`` because the encoder teacher is found in the teacher
+registry of the distillation side and ``models`` must not import ``distill``,
+and because the demo oracle belongs to the demo stream. Building a teacher
+never trains one: an encoder teacher that is not built yet is a configuration
+error that names the command building it (minutes of training have no place
+in a role's start-up). Optional imports (llama.cpp) happen only when their
+backend is configured.
 """
 
 from __future__ import annotations
@@ -21,16 +23,24 @@ from models.teacher.types import Teacher, TeacherConfigError, TeacherQuery
 from models.types import Scorer
 from sentimon.records import Polarity
 from sentimon.settings import Settings
+from stream.demo import DEMO_TEACHER_BACKEND, DemoOracle
 
 log = logging.getLogger(__name__)
 
 
 def load_encoder_teacher(settings: Settings) -> Scorer:
-    """The encoder teacher's runtime, built on first use and cached in the teacher registry by distill."""
-    from distill.bootstrap import ensure_encoder_teacher
+    """The encoder teacher's runtime from the teacher registry; one not built yet is a configuration error."""
+    from distill.bootstrap import teacher_registry
     from models.student import StudentRuntime
 
-    return StudentRuntime.load(Path(ensure_encoder_teacher(settings)), settings)
+    registry = teacher_registry(settings)
+    version = registry.current()
+    if version is None:
+        raise TeacherConfigError(
+            f"the encoder teacher is not built (no current version in {registry.root}): build it once with"
+            " `sentimon bootstrap --teacher`, or set SENTIMON_TEACHER_URL to use an LLM"
+        )
+    return StudentRuntime.load(registry.path(version), settings)
 
 
 def build_backend(name: str, settings: Settings, encoder: Scorer | None = None) -> Teacher:
@@ -49,7 +59,9 @@ def build_backend(name: str, settings: Settings, encoder: Scorer | None = None) 
         return OracleTeacher.from_file(
             Path(settings.teacher_oracle_file), noise=settings.teacher_oracle_noise, seed=settings.seed
         )
-    raise TeacherConfigError(f"unknown teacher backend {name!r}: use openai, llamacpp, encoder or oracle")
+    if name == DEMO_TEACHER_BACKEND:
+        return DemoOracle()
+    raise TeacherConfigError(f"unknown teacher backend {name!r}: use openai, llamacpp, encoder, oracle or demo")
 
 
 def calibration_examples(settings: Settings) -> list[tuple[TeacherQuery, Polarity]]:

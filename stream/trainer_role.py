@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult, promoted_manifest, run_round
 from distill.registry import Registry
-from sentimon.records import ModelUpdate, TeacherLabel
+from sentimon.records import ModelUpdate, RoundRecord, TeacherLabel
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.agents import RoleContext
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 # How often the timer asks whether a round is due; rounds themselves are far rarer.
 CHECK_SECONDS = 5.0
 INVALID_LABEL = "invalid_teacher_label"
+# Round records kept in Redis for the dashboard; the label store keeps every one.
+ROUNDS_KEPT = 50
 
 
 async def publish_models(redis: Redis, keys: Keys, registry: Registry) -> None:
@@ -49,6 +51,24 @@ async def publish_models(redis: Redis, keys: Keys, registry: Registry) -> None:
         pipe.hsetnx(keys.models, manifest.version, manifest.model_dump_json())
     if current:
         pipe.set(keys.model_current, current)
+    await pipe.execute()
+
+
+async def report_round(redis: Redis, keys: Keys, result: RoundResult) -> None:
+    """Put a round's outcome and reason where the dashboard reads it, newest first."""
+    record = RoundRecord(
+        round_id=result.round_id,
+        outcome=result.outcome,
+        reason=result.reason,
+        previous_version=result.previous_version,
+        current_version=result.current_version,
+        candidate_version=result.candidate_version,
+        new_labels=result.new_labels,
+        train_examples=result.train_examples,
+    )
+    pipe = redis.pipeline(transaction=False)
+    pipe.lpush(keys.rounds, record.model_dump_json())
+    pipe.ltrim(keys.rounds, 0, ROUNDS_KEPT - 1)
     await pipe.execute()
 
 
@@ -123,6 +143,7 @@ class Retrainer:
         finally:
             self._last_round = time.monotonic()
         self.rounds.append(result)
+        await report_round(self._redis, self._keys, result)
         if result.promoted:
             update = await announce(self._redis, self._keys, self._registry, result)
             await self._outbox.publish(self._settings.topic_model_updates, [(update.version, update.to_bytes())])

@@ -6,6 +6,7 @@ raw Redis hashes read here without the dashboard's reader.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -14,11 +15,14 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 from streamlit.testing.v1 import AppTest
 
+from distill.redistill import RoundResult
 from sentimon.records import Verdict
 from sentimon.redis_layout import SCORE_SUM, VOLUME, Keys
 from sentimon.settings import Settings
+from stream.trainer_role import report_round
 from tests.fixtures.dashboard import APP, XSS_TEXT, Apply, free_port, make_verdict
 
 pytestmark = pytest.mark.usefixtures("dashboard_env")
@@ -246,6 +250,35 @@ def test_system_panel_reads_the_documented_stats(
     assert bool(models.loc["v2", "current"]) and not bool(models.loc["v1", "current"])
     assert models.loc["v2", "macro_f1"] == 0.75 and models.loc["v2", "temperature"] == 1.4
     assert models.loc["v2", "parent"] == "v1"
+
+
+def test_rounds_are_listed_newest_first_with_their_outcome_and_reason(
+    aggregate: Apply, keys: Keys, settings: Settings
+) -> None:
+    """Written by the trainer's own reporter, so the page and the writer agree on the record."""
+    aggregate([make_verdict("p1", "acme", "positive")])
+    refusal = "regressed beyond tolerance: gold_accuracy 0.9100 -> 0.8700 (drop 0.0400 > 0.0100)"
+    results = [
+        RoundResult("promoted", "no metric dropped more than 0.0100", "v1", "v2", "v2", 120, 240, round_id=1),
+        RoundResult("refused", refusal, "v2", "v2", "v3", 110, 220, round_id=2),
+    ]
+
+    async def report() -> None:
+        client = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            for result in results:
+                await report_round(client, keys, result)
+        finally:
+            await client.aclose()
+
+    asyncio.run(report())
+    at = run_app()
+    assert_clean(at)
+    rounds = table(at, "table_rounds")
+    assert list(rounds["round"]) == [2, 1] and list(rounds["outcome"]) == ["refused", "promoted"]
+    assert list(rounds["reason"]) == [refusal, "no metric dropped more than 0.0100"]
+    assert list(rounds["candidate"]) == ["v3", "v2"]
+    assert list(rounds["new labels"]) == [110, 120]
 
 
 def test_current_model_falls_back_to_what_workers_run(aggregate: Apply, redis_client: redis.Redis, keys: Keys) -> None:

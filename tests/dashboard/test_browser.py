@@ -4,25 +4,40 @@ Posts go through the embedded broker to a worker subprocess that scores them wit
 student and aggregates the verdicts into Redis. The page is opened *before* any post is sent, so the
 charts appearing at all proves the live refresh; the numbers on the page are then checked against
 what Redis holds.
+
+The demo test runs `sentimon up` itself, on a faster replay with a shorter re-distillation cadence,
+and watches the loop arrive on the page: escalations, the demo oracle's answers, a round with its
+outcome and reason, and the model version that serves after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 import redis
 
-from sentimon.records import Post
+from distill.registry import Registry
+from sentimon.records import Post, RoundRecord
 from sentimon.redis_layout import NO_BRAND, VOLUME, Keys
 from sentimon.settings import Settings
+from stream.broker import free_port
+from stream.demo import DEMO_ORACLE_NAME
 from stream.producer import Publisher
+from stream.worker import settings_env
+from tests.distill.redistill_support import round_settings
 from tests.fixtures.broker import WorkerProcess
 from tests.fixtures.dashboard import ARTIFACTS, XSS_TEXT
 from tests.stream.posts import make_posts
@@ -34,6 +49,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 POSTS = 300
 TIMEOUT_MS = 90_000
+# The demo test's bounds are generous: on a busy 2-core machine `sentimon up` takes minutes to start.
+DEMO_SPEED = 4
+DEMO_TIMEOUT_MS = 600_000
 
 
 def publish(settings: Settings, posts: list[Post]) -> None:
@@ -65,11 +83,16 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.5)
 
 
-def overview(page: Page) -> dict[str, str]:
-    box = page.locator(".st-key-overview")
+def metrics(page: Page, section: str) -> dict[str, str]:
+    """Label -> shown value of every metric in the section's container."""
+    box = page.locator(f".st-key-{section}")
     labels = box.locator("[data-testid=stMetricLabel]").all_inner_texts()
     values = box.locator("[data-testid=stMetricValue]").all_inner_texts()
     return dict(zip((label.strip() for label in labels), values, strict=True))
+
+
+def overview(page: Page) -> dict[str, str]:
+    return metrics(page, "overview")
 
 
 def test_dashboard_renders_the_pipeline_output(
@@ -143,3 +166,100 @@ def test_dashboard_renders_the_pipeline_output(
     browser_page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
     assert dialogs == [], f"a post ran script in the page: {dialogs}"
     worker.stop()
+
+
+@pytest.fixture
+def demo_stack(student_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, subprocess.Popen[bytes]]]:
+    """`sentimon up` with the tiny student: a round after 40 teacher labels instead of the demo's 100."""
+    settings = round_settings(student_settings, tmp_path).model_copy(
+        update={
+            "dashboard_port": free_port(),
+            "metrics_port": -1,
+            "retrain_min_labels": 40,
+            "retrain_interval_minutes": 2.0,
+            "train_epochs": 3,
+        }
+    )
+    env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
+    log = (tmp_path / "up.log").open("wb")
+    up = subprocess.Popen(
+        [sys.executable, "-m", "sentimon", "up", "--demo-speed", str(DEMO_SPEED)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield settings, up
+    finally:
+        up.send_signal(signal.SIGINT)
+        try:
+            up.wait(60)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            up.wait()
+        log.close()
+
+
+@pytest.mark.timeout(DEMO_TIMEOUT_MS / 1000 * 2)
+def test_the_demo_shows_the_loop(
+    browser_page: Page, demo_stack: tuple[Settings, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    settings, up = demo_stack
+    url = f"http://127.0.0.1:{settings.dashboard_port}"
+    started_with = Registry(settings.registry_dir).current()
+
+    def healthy() -> bool:
+        if up.poll() is not None:
+            raise AssertionError(f"sentimon up exited ({up.returncode}):\n{(tmp_path / 'up.log').read_text()[-3000:]}")
+        try:
+            return httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, DEMO_TIMEOUT_MS / 1000, "the dashboard of sentimon up")
+    browser_page.goto(url)
+    # The demo oracle's answers, in the teachers table under the name that says what it is.
+    teacher = browser_page.locator(".st-key-table_teachers [role=gridcell]", has_text=DEMO_ORACLE_NAME)
+    teacher.first.wait_for(state="attached", timeout=DEMO_TIMEOUT_MS)
+    # A round, promoted or refused, listed with its reason as the trainer recorded it.
+    browser_page.locator(".st-key-table_rounds [role=gridcell]").first.wait_for(
+        state="attached", timeout=DEMO_TIMEOUT_MS
+    )
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    keys = Keys(settings.redis_prefix)
+
+    def rounds() -> list[RoundRecord]:
+        return [RoundRecord.model_validate_json(raw) for raw in client.lrange(keys.rounds, 0, -1)]
+
+    try:
+        first = rounds()[-1]
+        assert first.outcome in ("promoted", "refused") and first.reason, first
+        for text in (first.outcome, first.reason):
+            cell = browser_page.locator(".st-key-table_rounds [role=gridcell]", has_text=text)
+            cell.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        numbers = metrics(browser_page, "system")
+        assert numbers["Escalation rate"] not in ("—", "0.0%"), numbers
+        assert int(numbers["Teacher calls"].replace(",", "")) > 0, numbers
+        # The version shown is one that served, and a promotion shows as a changed version.
+        wait_until(
+            lambda: (
+                metrics(browser_page, "system")["Current model"]
+                in {started_with, *(r.current_version for r in rounds())}
+            ),
+            TIMEOUT_MS / 1000,
+            "the serving model version on the page",
+        )
+        if any(r.outcome == "promoted" for r in rounds()):
+            wait_until(
+                lambda: metrics(browser_page, "system")["Current model"] != started_with,
+                TIMEOUT_MS / 1000,
+                "the promoted version on the page",
+            )
+    finally:
+        client.close()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = browser_page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
+    browser_page.set_viewport_size({"width": 1600, "height": int(height) + 80})
+    time.sleep(1.0)  # let Plotly finish resizing to the new viewport before the picture
+    browser_page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), timeout=TIMEOUT_MS)

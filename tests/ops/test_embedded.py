@@ -102,3 +102,13 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         client.close()
+
+
+def test_up_refuses_an_encoder_teacher_that_is_not_built_before_starting_any_role(student_settings: Settings) -> None:
+    from stream.embedded import Stack, StackError
+
+    stack = Stack(student_settings.model_copy(update={"teacher_backends": ["encoder"]}), dashboard=False)
+    with pytest.raises(StackError, match="sentimon bootstrap --teacher"):
+        stack.run()
+    assert stack.children == []
+    assert not (student_settings.data_dir / TEACHER_REGISTRY).exists()  # nothing was trained

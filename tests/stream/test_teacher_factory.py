@@ -10,8 +10,9 @@ import pytest
 
 from models.teacher.ensemble import EnsembleTeacher
 from models.teacher.resilience import ResilientTeacher
-from models.teacher.types import TeacherConfigError, TeacherQuery
+from models.teacher.types import TeacherConfigError, TeacherFailed, TeacherQuery
 from sentimon.settings import Settings
+from stream.demo import DEMO_ORACLE_NAME, LABELS_FILE, DemoStream
 from stream.teacher_factory import build_teacher
 from tests.fixtures.teacher import ChatCompletionsServer
 
@@ -96,3 +97,39 @@ async def test_encoder_backend_is_resolved_through_the_teacher_registry(student_
     finally:
         await teacher.aclose()
     assert (teacher.name, answer.polarity) == ("encoder", "positive")
+
+
+async def test_an_encoder_teacher_not_built_is_an_error_naming_the_command_not_a_training_run(
+    teacher_settings: Settings,
+) -> None:
+    from distill.bootstrap import teacher_registry
+
+    settings = teacher_settings.model_copy(update={"teacher_backends": ["encoder"]})
+    with pytest.raises(TeacherConfigError, match="sentimon bootstrap --teacher"):
+        await build_teacher(settings)
+    assert teacher_registry(settings).current() is None
+    assert not teacher_registry(settings).versions()
+
+
+async def test_the_demo_teacher_answers_demo_posts_in_any_pass_with_their_generated_labels(
+    teacher_settings: Settings,
+) -> None:
+    stream = DemoStream.load()
+    labels = {row["id"]: row for row in map(json.loads, LABELS_FILE.read_text().splitlines())}
+    teacher = await build_teacher(teacher_settings.model_copy(update={"teacher_backends": ["demo"]}))
+    try:
+        assert teacher.name == DEMO_ORACLE_NAME
+        replayed = [item for _, item in stream.round(1234) if isinstance(item, dict)]
+        for post in replayed[:: len(replayed) // 25]:
+            answer = await teacher.ask(TeacherQuery(str(post["id"]), str(post["text"])))
+            gold = labels[str(post["id"]).removesuffix("-r1234")]
+            assert (answer.teacher, answer.polarity, list(answer.emotions)) == (
+                DEMO_ORACLE_NAME,
+                gold["polarity"],
+                gold["emotions"],
+            )
+        # A post that is not the demo's, even one with a demo post's text, gets no answer at all.
+        with pytest.raises(TeacherFailed, match="no gold label"):
+            await teacher.ask(TeacherQuery("user-post-1", str(replayed[0]["text"])))
+    finally:
+        await teacher.aclose()

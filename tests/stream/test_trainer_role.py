@@ -12,7 +12,7 @@ import redis
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult
 from distill.registry import Registry
-from sentimon.records import DlqRecord, ModelUpdate
+from sentimon.records import DlqRecord, ModelUpdate, RoundRecord
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.agents import FaustOutbox
@@ -89,6 +89,13 @@ async def test_labels_are_stored_and_a_due_round_promotes_and_announces(
         shown = json.loads(client.hget(keys.models, update.version) or "{}")
         assert shown["metrics"]["gate_candidate_gold_accuracy"] == update.metrics["gate_candidate_gold_accuracy"]
         assert before in client.hkeys(keys.models)
+        shown_round = RoundRecord.model_validate_json(client.lindex(keys.rounds, 0) or "{}")
+        assert (shown_round.round_id, shown_round.outcome, shown_round.current_version) == (
+            last.id,
+            "promoted",
+            update.version,
+        )
+        assert shown_round.reason == last.reason and shown_round.previous_version == before
     finally:
         client.close()
     # Every message was taken once, the broken one and the repeats included.
