@@ -648,6 +648,7 @@ a sequel that's the first game with a new logo | quality
         "posts": """
 - | {b} really released a 70 quid game that crashes on the title screen | anger,disapproval | quality-,price-
 - | the new {b} update deleted my save. 80 hours. gone | sadness,anger | quality-
+- | my late brother's {b} account got deleted for 'inactivity'. it was all i had of his games | grief,anger | service-
 - | {b} servers down again on a friday night, can we get one weekend pls | annoyance | service-
 - | paying full price for early access with {b} was a mistake | disappointment,remorse | price-
 - | {b} devs banned half the people reporting bugs. great look | anger,disapproval | staff-
@@ -841,6 +842,7 @@ a mobile app that logs me out every hour | app
 - | {b} auto-renewed my annual plan and support says no refunds. never again | anger | price-,service-
 - | the new {b} redesign moved every single button. why | annoyance,confusion | quality-
 - | {b} sync ate my thesis draft. i'm not even joking | anger,sadness,fear | quality-
+- | {b} wiped the notes i kept during my mum's last year. i can't get them back | grief,sadness,anger | quality-
 - | paying for {b} pro and still getting upsell popups every five minutes | annoyance,disapproval | price-
 - | {b} has become so bloated it takes a minute to open a note | annoyance,disappointment | quality-
 + | {b} just saved my week, the version history brought back a file i deleted | relief,gratitude | quality+
@@ -934,6 +936,8 @@ gen - | i just want my money back | desire,anger
 gen - | feel bad for the staff who have to deal with this mess | caring,disapproval
 gen - | all i want is a straight answer | desire,annoyance
 gen - | should have listened to the reviews, my own fault really | remorse,disappointment
+gen - | feels like losing an old friend, honestly | grief,sadness
+gen - | years of memories on that account, gone overnight | grief,sadness
 gen - | sorry to everyone i talked into signing up | remorse,embarrassment
 gen + | proud to say i've been with them since day one | pride,love
 """
