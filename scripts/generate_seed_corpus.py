@@ -4,10 +4,19 @@ A fresh install has no data and no network, yet the default student must already
 complaint from praise. In the spirit of Emo Pillars (LLM-synthesized training data), the
 material below was written by hand by an LLM: whole posts, and clause fragments per domain,
 aspect and polarity, each with the GoEmotions labels a careful annotator would give. A seeded
-composer mixes them with openers, closers, sarcasm and negation frames, slang, emojis, hashtags,
-@mentions and typos, so that the model learns sentiment rather than a template. Labels are decided
-by the material (fragments carry their aspect and polarity; mixed posts take the polarity of the
+composer mixes them with openers, closers, brand mentions, slang, emojis, hashtags, typos and
+stretched words, so that the model learns sentiment rather than a template. Labels are decided by
+the material (fragments carry their aspect and polarity; mixed posts take the polarity of the
 clause that carries the verdict), never guessed from the surface after the noise is added.
+
+A student that sees the same sentence frame hundreds of times learns the frame, not the
+sentiment, so the builder keeps the corpus from looking templated: a post joins only if no
+earlier post opens with the same four words (while it can find one), no sentence frame (a whole
+post, a sarcasm frame, a news line) has been used more than FRAME_CAP times, and no four-word
+ending more than EDGE_CAP times. The hard cases a lexicon gets wrong have their own material:
+sarcasm (praise words around a complaint), negation ("not one rude person"), posts that praise
+one aspect and attack another, rhetorical and astonished questions, news-like neutral lines, and
+non-standard spelling.
 
 The output is committed (distill/seed/seed_corpus.jsonl) and a test checks that this script
 still reproduces it byte for byte, so the corpus can be reviewed and regenerated.
@@ -32,6 +41,13 @@ ASPECTS: tuple[str, ...] = ("price", "service", "quality", "delivery", "app", "s
 # 35 % negative, 30 % neutral, 35 % positive: roughly what brand mentions look like on social media.
 POLARITY_SHARE: dict[str, float] = {"negative": 0.35, "neutral": 0.30, "positive": 0.35}
 SIGN = {"-": "negative", "0": "neutral", "+": "positive"}
+# "No template shows through": one sentence frame (a whole post, a sarcasm frame, a news line)
+# may be used this many times, and no more than this many posts may open or end with the same
+# four words. The builder first insists on an opening no earlier post used, for PATIENCE draws.
+FRAME_CAP = 5
+EDGE_CAP = 5
+ATTEMPTS = 400
+PATIENCE = 300
 
 # ---------------------------------------------------------------------------------------------
 # The bank. Line formats (fields split on " | "):
@@ -142,6 +158,8 @@ cabin crew who treat passengers like cattle | staff
 {b} orders {n} new aircraft for its short-haul fleet
 {b} updates its cabin baggage policy from {month} {day}
 {b} and {b2} sign a codeshare agreement on {city} routes
+{b} adds a third daily flight between {city} and {b2}'s hub
+{b} pilots' union to meet management on {weekday}
 """,
         "questions": """
 does {b} let you bring a guitar as carry on? |
@@ -153,6 +171,9 @@ can you change the name on a {b} ticket? | service0
 does the {b} app show your seat before check-in? | app0
 {b} or {b2} for {city}? first time on that route |
 do {b} flights have power sockets? | quality0
+what's the {b} policy on pushchairs at the gate? | service0
+anyone flown {b} long haul recently? how's the food? | quality0
+does {b} sell seats with extra legroom on short flights? |
 """,
         "statements": """
 flying {b} to {city} tomorrow morning
@@ -161,6 +182,8 @@ moved my booking from {b2} to {b} for the {city} trip
 {b} started boarding by zones this week
 heading to the {b} desk to drop my bag
 picked {b} because the times fit my meeting in {city}
+{b} changed my flight time by ten minutes, noted
+sitting at gate {n} waiting for the {b} crew to arrive
 """,
     },
     "telecom": {
@@ -245,6 +268,8 @@ an engineer appointment that just didn't happen | staff
 {b} to retire its 3G network in {year}
 {b} reports Q{q} subscriber figures
 {b} and {b2} agree to share masts in rural areas
+{b} to switch off copper lines in {city} by {year}
+{b} trials satellite texting in remote areas
 """,
         "questions": """
 does {b} have good coverage in {city}? | quality0
@@ -254,6 +279,9 @@ anyone know if {b} does wifi calling? |
 {b} or {b2} for broadband in {city}? |
 does the {b} app let you add a second line? | app0
 how long does {b} take to install fibre? | service0
+does {b} throttle after the fair use limit? | quality0
+can i keep my number if i leave {b}? | service0
+what router does {b} give you these days? |
 """,
         "statements": """
 porting my number to {b} today
@@ -261,6 +289,8 @@ porting my number to {b} today
 my {b} contract renews next month
 {b} is running a speed test event in {city} this weekend
 just got the {b} letter about new prices
+the {b} van has been outside our street all morning
+got an email from {b} about an engineer visit on {weekday}
 """,
     },
     "retail": {
@@ -346,6 +376,8 @@ an app that empties my basket at checkout | app
 {b} announces new returns policy for online orders
 {b} to close {n} stores and open {n} new ones next year
 {b} partners with {b2} on a shared loyalty scheme
+{b} extends its returns window to {n}0 days for the holidays
+{b} to stop printing paper receipts by default
 """,
         "questions": """
 does {b} do free returns in store? | service0
@@ -355,6 +387,9 @@ is the {b} store in {city} open on sundays? |
 how does {b} sizing run, true to size? | quality0
 does {b} click and collect take long? | delivery0
 is the {b} app the only way to get the student discount? | app0
+does {b} still do gift wrapping? | service0
+can you return a {b} online order to a store? | service0
+what time does {b} {city} close tonight? |
 """,
         "statements": """
 queueing outside {b} for the sale
@@ -362,6 +397,8 @@ the {b} catalogue came through the door today
 {b} {city} is moving to the new shopping centre
 picking up my {b} order after work
 {b} changed the layout of the {city} store again
+{b} has moved the tills to the back of the shop
+got a {b} gift card for my birthday, deciding what to get
 """,
     },
     "food delivery": {
@@ -443,6 +480,8 @@ an app that charges twice and delivers zero times | app
 {b} to introduce a new subscription tier from {month}
 {b} appoints {name} as chief financial officer
 {b} signs up {n} new restaurants in {city}
+{b} riders in {city} vote on new pay terms
+{b} adds grocery slots for next-day delivery
 """,
         "questions": """
 does {b} deliver to {city} yet? | delivery0
@@ -451,6 +490,9 @@ how do i add a tip after ordering on {b}? | app0
 anyone know a good sushi place on {b}? |
 does {b} do contactless delivery by default? | delivery0
 how do i report a missing item to {b}? | service0
+can you schedule a {b} order for later? | app0
+does {b} charge more when it rains? | price0
+what's the minimum order on {b}? | price0
 """,
         "statements": """
 {b} order on its way
@@ -458,6 +500,8 @@ trying the new thai place on {b} tonight
 my flatmate works as a {b} rider
 {b} started delivering from the supermarket near me
 using my {b} voucher before it runs out
+{b} rider just asked me for directions to the station
+my {b} order history is mostly noodles, not gonna lie
 """,
     },
     "banking": {
@@ -529,6 +573,8 @@ a replacement card that's apparently travelling by snail | delivery
 {b} to close its cheque processing centre in {city}
 {b} launches a new current account for students
 {b} and {b2} to share branches in rural towns
+{b} to stop charging for paper statements from {month}
+{b} completes its move to a new banking app
 """,
         "questions": """
 does {b} charge for foreign transactions? | price0
@@ -537,6 +583,9 @@ can you open a {b} account online? |
 is {b}'s cashback card worth getting? | price0
 does the {b} app support apple pay? | app0
 what's the {b} overdraft limit for students? |
+does {b} do mortgages for first time buyers? | service0
+how long does a {b} card take to arrive? | delivery0
+can you pay in cash at a {b} branch still? |
 """,
         "statements": """
 switching my current account to {b} this week
@@ -544,6 +593,8 @@ switching my current account to {b} this week
 {b} branch in {city} has new opening hours
 setting up a joint account with {b}
 my {b} statement is due on the {day}th
+{b} sent me a card reader i don't remember ordering
+moving my savings pot to {b} at the end of the month
 """,
     },
     "games": {
@@ -597,6 +648,7 @@ a sequel that's the first game with a new logo | quality
         "posts": """
 - | {b} really released a 70 quid game that crashes on the title screen | anger,disapproval | quality-,price-
 - | the new {b} update deleted my save. 80 hours. gone | sadness,anger | quality-
+- | my late brother's {b} account got deleted for 'inactivity'. it was all i had of his games | grief,anger | service-
 - | {b} servers down again on a friday night, can we get one weekend pls | annoyance | service-
 - | paying full price for early access with {b} was a mistake | disappointment,remorse | price-
 - | {b} devs banned half the people reporting bugs. great look | anger,disapproval | staff-
@@ -618,6 +670,8 @@ a sequel that's the first game with a new logo | quality
 {b} reports Q{q} revenue from its live games
 {b} confirms a showcase stream on {month} {day}
 {b} acquires a small studio from {city}
+{b} delays its next expansion to {month}
+{b} announces a tournament series with a {n}0k prize pool
 """,
         "questions": """
 is the new {b} game on switch? |
@@ -626,6 +680,9 @@ how big is the {b} update? |
 is the {b} deluxe edition worth it? | price0
 anyone know when {b} servers come back? | service0
 does the {b} launcher work on linux? | app0
+does the {b} game have a story mode or is it all online? |
+what specs do you need for the new {b} game? | quality0
+is {b}'s battle pass carried over between seasons? | price0
 """,
         "statements": """
 downloading the {b} update overnight
@@ -633,6 +690,8 @@ watching the {b} showcase later
 {b} game is on sale this weekend
 my friends all moved to {b}'s new shooter
 {b} added a new difficulty mode in the patch
+my little brother wants the {b} game for his birthday
+{b} server maintenance tonight from 2 to 4
 """,
     },
     "cars": {
@@ -708,6 +767,8 @@ an app that locks me out of my own car | app
 {b} recalls {n} thousand cars over a seatbelt sensor
 {b} cuts the price of its entry model from {month}
 {b} and {b2} agree to share charging networks
+{b} opens a new showroom in {city}
+{b} updates its warranty to {n} years on batteries
 """,
         "questions": """
 is the {b} good in snow? | quality0
@@ -716,12 +777,17 @@ anyone have a {b} dealer they recommend near {city}? | staff0
 does the {b} app work with android auto? | app0
 what's the real world range on a {b}? | quality0
 is the {b} extended warranty worth it? | price0
+how often does a {b} need a service? | service0
+are {b} parts easy to get hold of? | service0
+does {b} do home test drives? | staff0
 """,
         "statements": """
 test driving the {b} and the {b2} this weekend
 my {b} goes in for its MOT tomorrow
 {b} showroom opened near my office
 charging the {b} at the services near {city}
+saw the new {b} model in a car park today
+my neighbour just got a {b} in grey
 """,
     },
     "software": {
@@ -776,6 +842,7 @@ a mobile app that logs me out every hour | app
 - | {b} auto-renewed my annual plan and support says no refunds. never again | anger | price-,service-
 - | the new {b} redesign moved every single button. why | annoyance,confusion | quality-
 - | {b} sync ate my thesis draft. i'm not even joking | anger,sadness,fear | quality-
+- | {b} wiped the notes i kept during my mum's last year. i can't get them back | grief,sadness,anger | quality-
 - | paying for {b} pro and still getting upsell popups every five minutes | annoyance,disapproval | price-
 - | {b} has become so bloated it takes a minute to open a note | annoyance,disappointment | quality-
 + | {b} just saved my week, the version history brought back a file i deleted | relief,gratitude | quality+
@@ -793,6 +860,8 @@ a mobile app that logs me out every hour | app
 {b} to end support for its legacy desktop app in {month}
 {b} acquires a small analytics startup from {city}
 {b} releases version {n}.0 with a redesigned editor
+{b} adds single sign-on to its business plan
+{b} to retire its old api on {month} {day}
 """,
         "questions": """
 does {b} integrate with {b2}? |
@@ -801,6 +870,9 @@ how do i export everything from {b}? |
 does the {b} mobile app work offline? | app0
 anyone using {b} for a team of {n}? |
 how do i get {b} support to respond faster? | service0
+can {b} handle a team of {n}0 people? | quality0
+does {b} have a dark mode yet? | app0
+what's the {b} file size limit on the free plan? | price0
 """,
         "statements": """
 setting up {b} for the new hires
@@ -808,6 +880,8 @@ migrating our docs from {b2} to {b} this weekend
 {b} changelog is out
 our IT team is trialling {b}
 {b} webinar at 3pm today
+our team's {b} trial ends on {weekday}
+{b} released a new version of its desktop app
 """,
     },
 }
@@ -842,6 +916,61 @@ gen + | never thought i'd say this but they nailed it | surprise,admiration
 gen + | it just keeps getting better | joy,admiration
 gen + | genuinely made my week | joy,gratitude
 gen + | exceeded every expectation | admiration,surprise
+gen - | just realised i've been overpaying them for two years | realization,anger
+gen - | kind of embarrassed i recommended them to my whole family | embarrassment,disappointment
+gen - | i actually laughed out loud at how bad it got | amusement,disapproval
+gen - | i regret ever signing up | remorse,disappointment
+gen - | honestly a bit scared to see what goes wrong next | fear,nervousness
+gen - | feel like i lost something i can't get back | grief,sadness
+gen + | proud to have picked them before everyone else did | pride,joy
+gen + | really hoping they keep this up | optimism,approval
+gen + | i want every company to work like this | desire,admiration
+gen + | hope whoever sorted it gets a day off | caring,gratitude
+gen + | it finally clicked why people rave about them | realization,approval
+gen + | feeling good about the year ahead with them | optimism,joy
+gen + | had me laughing the whole way through, in a good way | amusement,joy
+gen + | already want to go back | desire,joy
+gen + | hope the team knows how much this helped | caring,gratitude
+gen + | i'd love one of these for every room | desire,love
+gen - | i just want my money back | desire,anger
+gen - | feel bad for the staff who have to deal with this mess | caring,disapproval
+gen - | all i want is a straight answer | desire,annoyance
+gen - | should have listened to the reviews, my own fault really | remorse,disappointment
+gen - | feels like losing an old friend, honestly | grief,sadness
+gen - | years of memories on that account, gone overnight | grief,sadness
+gen - | sorry to everyone i talked into signing up | remorse,embarrassment
+gen + | proud to say i've been with them since day one | pride,love
+"""
+
+# Negations are where bag-of-words models fail: the sentiment word says one thing and the
+# negation the other. Aspect clauses here fit any domain that talks about that aspect.
+NEGATION_FRAGS = """
+price - | not cheap, and not worth a penny of it | disapproval,annoyance
+price - | never seen a price that didn't go up the week after | annoyance
+price - | there's nothing affordable about it anymore | disappointment,disapproval
+price + | didn't cost half what i expected | surprise,joy
+price + | not a single hidden fee anywhere | approval,relief
+price + | i've never paid less for something this good | joy,approval
+service - | nobody bothered to reply, not even a bot | anger,annoyance
+service - | not one person could explain what happened | annoyance,confusion
+service - | the problem isn't fixed and nobody seems to care | anger,disappointment
+service + | didn't have to chase them even once | relief,approval
+service + | no waiting, no forms, no drama | approval,joy
+service + | not a single thing went wrong from start to finish | approval,joy
+staff - | not one member of staff looked up from their phone | annoyance,disapproval
+staff - | nobody there knew the first thing about it | disapproval,annoyance
+staff + | not one rude person the whole time | approval
+staff + | never felt rushed, not for a second | gratitude,approval
+quality - | doesn't work half the time | annoyance
+quality - | not what i paid for, not even close | anger,disappointment
+quality - | nothing about it feels finished | disappointment,disapproval
+quality + | i can't find a single thing wrong with it | admiration,approval
+quality + | hasn't let me down once | approval
+quality + | nothing cheap about it except the price | admiration,joy
+app - | the app doesn't even open on my phone | annoyance
+app - | not a single update has fixed the login | annoyance,disappointment
+app + | the app never crashes, not once | approval
+app + | no faff, the app just does what it says | approval
 """
 
 OPENERS = """
@@ -884,6 +1013,48 @@ OPENERS = """
 + | ok i'm impressed. | admiration
 + | credit where it's due: | approval
 + | yesss | excitement
+- | third time this month. | annoyance
+- | me at 2am, still dealing with this: | annoyance,sadness
+- | i tried to be patient but | annoyance
+- | and another thing, | annoyance
+- | genuinely losing my mind. | anger
+- | can someone explain why | confusion,annoyance
+- | story time, and not a fun one: | annoyance
+- | petition to make this illegal: | disapproval
+- | every single week. | annoyance
+- | oh come on. | annoyance
+- | for the record, | neutral
+- | welp. | disappointment
+- | mood ruined. | sadness,annoyance
+- | just a heads up to anyone thinking about it: | disapproval
+- | hate to complain but | annoyance
+- | not sure who needs to hear this but | disapproval
+- | i give up. | sadness,disappointment
+- | warning to everyone: | disapproval
+- | sigh. | disappointment
+- | at my wits' end here. | anger
+- | this is getting silly now. | annoyance
+- | whyyy | annoyance
++ | small win today: | joy
++ | didn't expect to be posting this but | surprise
++ | finally some good news: | relief,joy
++ | faith in customer service restored. | relief,admiration
++ | hands down, | admiration
++ | ok this deserves a post. | admiration
++ | need to share this: | excitement
++ | happy friday! | joy
++ | no complaints from me, | approval
++ | been meaning to say this for a while: | gratitude
++ | i'm actually smiling rn. | joy
++ | best thing that happened this week: | joy
++ | honestly, wow. | surprise,admiration
++ | for once, | surprise
++ | gotta give it to them, | approval
++ | yay. | joy
++ | this made my morning. | joy
++ | genuinely impressed. | admiration
++ | love when this happens: | love,joy
++ | shoutout time. | gratitude
 """
 
 CLOSERS = """
@@ -926,6 +1097,34 @@ CLOSERS = """
 + | no notes | approval
 + | {b} stays winning | admiration,joy
 + | what a time to be alive | joy,excitement
+- | i'm telling everyone i know | anger
+- | if anyone from {b} reads this, call me | annoyance
+- | how is this allowed | anger,disapproval
+- | absolute clown show | disapproval
+- | still waiting btw | annoyance
+- | cancelling as soon as i can | anger
+- | the bar is on the floor and they dug under it | disapproval
+- | i expected better, i really did | disappointment
+- | zero stars if i could | disapproval
+- | lesson learned | disappointment,realization
+- | yet another reason to leave | annoyance
+- | not impressed {b} | disapproval
+- | my blood pressure cannot take this | anger
+- | shambles from start to finish | disapproval,anger
++ | genuinely grateful | gratitude
++ | more of this please | approval,desire
++ | happy to be a customer | joy
++ | this is the way | approval
++ | faith restored | relief
++ | five stars from me | admiration
++ | chef's kiss | admiration
++ | {b} you've outdone yourselves | admiration
++ | best decision i made all year | joy,pride
++ | couldn't ask for more | approval
++ | kudos to the team | admiration,gratitude
++ | i'll be back for sure | approval,joy
++ | you love to see it | joy
++ | small things like this matter | gratitude
 """
 
 SARCASM_FRAMES = """
@@ -947,6 +1146,44 @@ can't wait for {e} next time too
 best part of my day? {e}. thanks {b}
 nothing says customer first like {e}
 {b} with {e} again, never change lol
+what a treat, {e}
+{b} really said: {e}. and i said thank you i guess
+and the award for customer experience goes to {b}, for {e}
+love how {b} thinks {e} is fine
+my favourite hobby? {e}, courtesy of {b}
+perfect timing {b}, {e} right when i needed you
+just {b} things: {e}
+really feeling the love from {b} with {e}
+imagine paying for {e}. oh wait, i did
+{e} again, {b} spoiling us
+don't you just love {e}
+nothing screams premium like {e}
+top notch stuff {b}, {e} for the third week running
+{e}... {b}, you're too kind
+so lucky to get {e}. said no one ever
+amazing how {b} manages {e} every single time
+{e}. {b} never lets me down, does it
+bravo {b}, {e}. bravo
+fantastic. {e}. just fantastic
+who needs sleep when you've got {e}
+the {b} loyalty reward: {e}
+lovely start to the weekend, {e} from {b}
+yay {e}, my favourite part of being a {b} customer
+incredible work {b}, truly. {e}
+dream service from {b}: {e}
+"""
+
+# Events for sarcasm that fit any company; domain banks add their own.
+GENERIC_EVENTS = """
+a price rise dressed up as 'investing in our service' | price
+a chatbot that answers every question with a link to the FAQ | service
+a complaints form that crashes when you press submit | app
+an apology email that spells my name wrong | service
+staff who clearly wished i'd never walked in | staff
+a 'quick update' that broke everything | app
+forty minutes of hold music on repeat | service
+a survey about my experience before the experience even ended | gen
+a loyalty scheme that rewards me with more fees | price
 """
 
 SHORT = """
@@ -981,6 +1218,51 @@ SHORT = """
 + | {b} hits different | admiration
 + | nothing beats {b} | admiration
 + | proud {b} customer | pride
+- | bruh {b} 💀 | annoyance,amusement
+- | {b} stop it. get some help | annoyance
+- | {b} really fumbled this one | disappointment
+- | {b} is cooked | disapproval
+- | {b} has fallen off hard | disappointment
+- | ngl {b} kinda mid now | disappointment
++ | {b} ate and left no crumbs | admiration
++ | {b} understood the assignment | admiration,approval
++ | {b} carrying my whole week | gratitude,joy
++ | low key obsessed w {b} rn | love
++ | {b} supremacy | admiration
++ | ok {b} i see you 👀 | approval,surprise
+"""
+
+# Questions that are not neutral: rhetorical complaints, and astonished praise.
+POLAR_QUESTIONS = """
+- | why does {b} make everything so hard? | annoyance,disapproval |
+- | is anyone at {b} actually reading the complaints? | annoyance,anger | service-
+- | how is {b} still charging this much for so little? | anger,disapproval | price-
+- | who at {b} signed off on this app update? | annoyance,disapproval | app-
+- | does {b} train its staff to be this rude or does it come naturally? | anger,disapproval | staff-
+- | what exactly am i paying {b} for at this point? | anger,disapproval | price-
+- | is it too much to ask for {b} to do the one thing they're paid for? | anger,annoyance | service-
+- | why is the {b} app worse every time it updates? | annoyance,disappointment | app-
+- | how many times do i have to explain the same problem to {b}? | annoyance,anger | service-
+- | has {b} always been this bad or is it just me? | disappointment,confusion |
+- | can {b} explain why my money's gone and nothing's happened? | anger,confusion | service-
+- | is there a single person at {b} who knows what they're doing? | anger,disapproval | staff-
+- | why would anyone pay {b} prices for this quality? | disapproval | price-,quality-
+- | since when is waiting a month normal, {b}? | annoyance | delivery-
+- | remember when {b} used to be good? | sadness,disappointment | quality-
+- | seriously {b}, what happened to you? | disappointment,sadness |
++ | how is {b} this good?? | admiration,surprise |
++ | why did nobody tell me about {b} sooner? | joy,surprise |
++ | is there anything {b} can't do? | admiration |
++ | who knew customer service could actually be this nice? thanks {b} | surprise,gratitude | service+
++ | can we all appreciate how cheap {b} is right now? | joy,approval | price+
++ | how does the {b} app get better with every update? | admiration | app+
++ | did {b} just fix my problem in five minutes? what?? | surprise,joy | service+
++ | where has {b} been all my life? | love,joy |
++ | has anyone else noticed how friendly the {b} staff are lately? | approval,admiration | staff+
++ | why is the {b} stuff so much better than the expensive brands? | admiration,surprise | quality+
++ | how did i survive before {b}? | love,gratitude |
++ | anyone else weirdly excited about {b}'s new update? | excitement | app+
++ | is it normal for a company to be this helpful? {b} you've spoiled me | gratitude,surprise | service+
 """
 
 NEWS_GENERIC = """
@@ -999,6 +1281,25 @@ NEWS_GENERIC = """
 {b} to hold its investor day on {month} {day}
 report: {b} weighing a move into new markets
 {b} names {name} to its board
+{b} confirms job cuts in its {city} office
+{b} says the outage on {weekday} was caused by a supplier
+{b} to raise prices by {n}% from {month}
+{b} shares up after Q{q} update
+{b} settles a long-running dispute with regulators
+{b} trials a four-day week for some staff
+{b} launches a loyalty programme in {city}
+{b} says its new chief executive starts in {month}
+{b} to publish its gender pay gap figures on {month} {day}
+{b} confirms data breach affecting some customers, investigation ongoing
+{b} removes its free tier for new customers from {month}
+{b} unveils a redesigned logo and website
+{b} moves customer support to {city}
+watchdog opens a review of {b}'s pricing
+{b} and {b2} confirm merger talks
+{b} sponsors the {city} marathon this year
+{b} adds live chat support for all customers
+{b} founder steps back from day-to-day role
+{b} customers in {city} report an outage this morning, company says it is investigating
 """
 
 QUESTIONS_GENERIC = """
@@ -1014,6 +1315,23 @@ who owns {b} these days?
 does {b} operate in {city}?
 what's everyone's experience with {b}?
 can someone explain what {b} actually announced today?
+how do i close a {b} account?
+does {b} have a student discount or no?
+which {b} plan do you lot use?
+is there a {b} store anywhere near {city}?
+what's the {b} support email, the form keeps timing out
+do i need an account to use {b}?
+has {b} changed their opening hours?
+who do i talk to at {b} about a partnership?
+does {b} have a referral code thing?
+wait, is {b} owned by {b2} now?
+can you pay {b} in instalments?
+is the {b} sale on in {city} too?
+what's the difference between {b}'s two plans?
+how long has {b} been around?
+anyone going to the {b} event in {city}?
+is {b} the same in every country?
+how do people find {b} compared to {b2}?
 """
 
 STATEMENTS_GENERIC = """
@@ -1025,6 +1343,24 @@ writing a uni essay on {b}'s marketing
 {b} has a stand at the expo in {city}
 saw a {b} ad on the bus today
 {b} sent out an email about their new terms
+{b} is hiring in {city}, my friend just applied
+got a {b} leaflet through the door
+{b} on the radio again this morning
+writing a comparison of {b} and {b2} for my blog
+{b} is apparently opening near my work
+my manager wants us to look at {b}
+{b} changed their app icon
+the {b} billboard on the ring road is new
+{b} is doing a q&a on {weekday} evening
+sat next to someone in a {b} hoodie on the train
+{b} renamed one of their plans
+my dad asked me what {b} is
+{b} emailed me about a password reset i didn't ask for, ignoring it
+{b} has a new slogan, can't remember it
+{b} queue in {city} out the door this morning
+just noticed {b} sponsors my local football team
+{b} podcast ad again
+our office switched to {b} on {weekday}
 """
 
 # Mixed posts: {p} is the clause on the losing side, {w} the clause that carries the verdict.
@@ -1045,14 +1381,32 @@ MIXED_FRAMES = """
 + | {p}... that said, {w}
 + | yes {p}, but {w}
 + | {p}. on the plus side {w}
+- | {w}. and sure, {p}, but that doesn't make up for it
+- | {w}, even if {p}
+- | the good: {p}. the bad: {w}. guess which one matters
++ | {w}, even though {p}
++ | {w}. ok {p}, i'll let it slide
++ | the bad: {p}. the good: {w}. worth it
 """
 
 # Wrappers that make a neutral question or remark sound like a person asked it.
 NEUTRAL_PREFIXES = ["quick question: ", "genuine question, ", "help: ", "@{h} ", "hey all, ", "random but ",
-                    "asking for a friend: ", "", "", "", ""]  # fmt: skip
-NEUTRAL_SUFFIXES = [" thanks in advance", " asking for a friend", " anyone?",
-                    " cheers", " 🤔", " pls", "", "", "", ""]  # fmt: skip
-STATEMENT_SUFFIXES = [" lol", " 🤷", " fyi", " apparently", " i guess", "", "", ""]
+                    "asking for a friend: ", "ok so ", "silly question but ", "does anyone know, ", "hi! ",
+                    "twitter, ", "morning all. ", "need advice: ", "", "", "", "", "", ""]  # fmt: skip
+NEUTRAL_SUFFIXES = [" thanks in advance", " asking for a friend", " anyone?", " cheers", " 🤔", " pls",
+                    " ta", " (not sponsored lol)", " would love to know", "", "", "", "", "", ""]  # fmt: skip
+STATEMENT_PREFIXES = ["so ", "fyi ", "update: ", "random thought: ", "heads up, ", "in other news, ", "today: ",
+                      "", "", "", "", "", "", ""]  # fmt: skip
+STATEMENT_SUFFIXES = [" lol", " 🤷", " fyi", " apparently", " i guess", " anyway", " so that's that", " we'll see",
+                      "", "", "", "", ""]  # fmt: skip
+NEWS_PREFIXES = ["BREAKING: ", "Report: ", "News: ", "just saw that ", "apparently ", "heads up: ",
+                 "in case you missed it: ", "reading that ", "per the business pages, ", "RT: ", "", "", "", "",
+                 "", "", ""]  # fmt: skip
+# Surface shapes of how a post can name the brand when its clauses do not (see Composer._brand_ref).
+BRAND_AT_START = ["@{h} ", "{b}: ", "{b} - ", "{b}, ", "dear {b}, ", "hey @{h} ", "to whoever runs {b}: ",
+                  "{b} review: ", "re {b}: ", "my {b} experience: ", "so, {b}. ", "{b} update: "]  # fmt: skip
+BRAND_AT_END = [" #{h}", " ({b})", " @{h}", " - {b}", " cc @{h}", ". this is about {b} btw", " // {b}",
+                " 👉 @{h}", " [{b}]", ". (it's {b})"]  # fmt: skip
 CITIES = ["Lyon", "Leeds", "Porto", "Austin", "Dublin", "Glasgow", "Hamburg", "Valencia", "Toronto", "Melbourne",
           "Bristol", "Rotterdam", "Krakow", "Denver", "Nantes", "Cork", "Turin", "Seville", "Gothenburg", "Leipzig",
           "Manchester", "Lisbon", "Bordeaux", "Antwerp", "Bologna", "Cardiff", "Brno", "Aarhus", "Bilbao", "Graz"]  # fmt: skip
@@ -1098,18 +1452,40 @@ SHORTHAND = {
     "something": "smth",
     "favourite": "fav",
     "their": "there",
+    "okay": "ok",
+    "probably": "prolly",
+    "seriously": "srsly",
+    "about": "abt",
+    "tomorrow": "tmrw",
+    "before": "b4",
+    "going": "goin",
+    "nothing": "nothin",
+    "what": "wat",
+    "love": "luv",
+    "great": "gr8",
+    "without": "w/o",
 }
+# Words people stretch for emphasis ("sooo", "whyyy"); the stretched letter is the last vowel or y.
+ELONGATE = ("so", "love", "why", "no", "please", "good", "bad", "worst", "best", "thank", "yes", "hate", "omg",
+            "really", "happy", "sick", "done", "wow", "ugh", "nice", "slow", "cold")  # fmt: skip
+# Chat tails that add tone without changing the verdict.
+TAILS = [" lol", " fr", " ngl", " tbh", " smh", " lmao", " fr fr", " istg", " imo", " rn"]
 
 
 @dataclass
 class Sample:
-    """One labeled post before it becomes a JSON row; ``key`` detects near-duplicates."""
+    """One labeled post before it becomes a JSON row.
+
+    ``frame`` names the sentence template the post was cut from (a whole post, a sarcasm frame, a
+    news line...); the builder caps how often one frame is used so that no template shows through.
+    """
 
     text: str
     polarity: str
     emotions: list[str]
     aspects: dict[str, str] = field(default_factory=dict)
     kind: str = "composed"
+    frame: str = ""
 
 
 @dataclass(frozen=True)
@@ -1158,6 +1534,18 @@ def parse_signed(block: str) -> list[Piece]:
     return [Piece(text, SIGN[sign], _emotions(emotions)) for sign, text, emotions in _lines(block)]
 
 
+def parse_posts(block: str) -> list[tuple[Piece, dict[str, str]]]:
+    """Whole posts: "<sign> | text | emotions | aspects" (the aspects field may be empty)."""
+    return [
+        (Piece(row[1], SIGN[row[0]], _emotions(row[2])), _aspects(row[3] if len(row) > 3 else ""))
+        for row in _lines(block)
+    ]
+
+
+def parse_events(block: str) -> list[tuple[str, str | None]]:
+    return [(row[0], None if row[1] == "gen" else row[1]) for row in _lines(block)]
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str
@@ -1172,6 +1560,15 @@ class Domain:
     questions: tuple[tuple[str, dict[str, str]], ...]
     statements: tuple[str, ...]
 
+    @property
+    def aspects(self) -> frozenset[str]:
+        """Aspects people talk about in this domain: cross-domain material must stay inside them."""
+        return frozenset(str(p.aspect) for p in self.frags if p.aspect)
+
+    def fits(self, aspects: dict[str, str] | str | None) -> bool:
+        wanted = {aspects} if isinstance(aspects, str) else set(aspects or ())
+        return wanted <= self.aspects
+
 
 def load_domain(name: str, raw: dict[str, object]) -> Domain:
     def block(key: str) -> str:
@@ -1182,11 +1579,6 @@ def load_domain(name: str, raw: dict[str, object]) -> Domain:
     def plain(key: str) -> tuple[str, ...]:
         return tuple(row[0] for row in _lines(block(key)))
 
-    posts = tuple(
-        (Piece(row[1], SIGN[row[0]], _emotions(row[2])), _aspects(row[3] if len(row) > 3 else ""))
-        for row in _lines(block("posts"))
-    )
-    events = tuple((row[0], None if row[1] == "gen" else row[1]) for row in _lines(block("events")))
     questions = tuple((row[0], _aspects(row[1] if len(row) > 1 else "")) for row in _lines(block("questions")))
     brands, emoji, tags = raw["brands"], raw["emoji"], raw["tags"]
     assert isinstance(brands, list) and isinstance(emoji, list) and isinstance(tags, list)
@@ -1197,8 +1589,8 @@ def load_domain(name: str, raw: dict[str, object]) -> Domain:
         tags=tuple(tags),
         leads=plain("leads"),
         frags=tuple(parse_frags(block("frags"))),
-        events=events,
-        posts=posts,
+        events=tuple(parse_events(block("events"))),
+        posts=tuple(parse_posts(block("posts"))),
         news=plain("news"),
         questions=questions,
         statements=plain("statements"),
@@ -1211,17 +1603,20 @@ def handle_of(brand: str) -> str:
 
 
 _KEY_STRIP = re.compile(r"[^a-z ]+")
+_PLACES_AND_PEOPLE = re.compile(r"\b(" + "|".join(re.escape(w.lower()) for w in CITIES + NAMES) + r")\b")
 
 
 def skeleton(text: str, brands: tuple[str, ...]) -> str:
-    """Text reduced to its wording: brand names, handles, digits, emojis and punctuation removed.
+    """Text reduced to its wording: brands, handles, cities, names, digits, emojis and punctuation removed.
 
-    Two posts with the same skeleton are near-duplicates (the same words about another brand
-    or with another number), which teach the student nothing new.
+    Two posts with the same skeleton are near-duplicates (the same words about another brand,
+    city or number), which teach the student nothing new; the first and last words of skeletons
+    show whether posts open and close the same way.
     """
     lowered = text.lower()
     for brand in brands:
         lowered = lowered.replace(brand.lower(), " b ").replace(handle_of(brand).lower(), " b ")
+    lowered = _PLACES_AND_PEOPLE.sub(" x ", lowered)
     return " ".join(_KEY_STRIP.sub(" ", lowered).split())
 
 
@@ -1231,10 +1626,13 @@ class Composer:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.generic = parse_frags(GENERIC_FRAGS)
+        self.negations = parse_frags(NEGATION_FRAGS)
         self.openers = parse_signed(OPENERS)
         self.closers = parse_signed(CLOSERS)
         self.short = parse_signed(SHORT)
+        self.polar_questions = parse_posts(POLAR_QUESTIONS)
         self.sarcasm = [row[0] for row in _lines(SARCASM_FRAMES)]
+        self.events = parse_events(GENERIC_EVENTS)
         self.mixed_frames = [(SIGN[row[0]], row[1]) for row in _lines(MIXED_FRAMES)]
         self.news = [row[0] for row in _lines(NEWS_GENERIC)]
         self.questions = [row[0] for row in _lines(QUESTIONS_GENERIC)]
@@ -1285,13 +1683,13 @@ class Composer:
         best = [name for name, _ in ranked.most_common()]
         return best[: self.rng.choice([1, 2, 2, 3])]
 
-    # --- post kinds --------------------------------------------------------------------------
-    def _frags(self, domain: Domain, polarity: str, count: int) -> list[Piece]:
+    # --- building blocks ---------------------------------------------------------------------
+    def _frags(self, domain: Domain, polarity: str, count: int, chosen: list[Piece] | None = None) -> list[Piece]:
         """Distinct clauses of one polarity, at most one per aspect so aspect labels never clash."""
         pool = [p for p in domain.frags if p.polarity == polarity]
         generic = [p for p in self.generic if p.polarity == polarity]
-        taken: set[str] = set()
-        chosen: list[Piece] = []
+        chosen = list(chosen or [])
+        taken = {p.aspect for p in chosen if p.aspect}
         while len(chosen) < count:
             source = generic if self.rng.random() < 0.22 else pool
             options = [p for p in source if p not in chosen and (p.aspect is None or p.aspect not in taken)]
@@ -1307,45 +1705,58 @@ class Composer:
         """Put the brand into a post whose clauses do not name it, the ways people do."""
         rng = self.rng
         roll = rng.random()
-        if roll < 0.45:
+        if roll < 0.3:
             lead = self.fill(rng.choice(domain.leads), brand, domain)
             glue = " " if lead[-1] in ".:," else rng.choice([". ", ", ", " - ", "\n"])
             return f"{lead}{glue}{body}"
         if roll < 0.65:
-            return f"@{handle_of(brand)} {body}"
-        if roll < 0.8:
-            return f"{brand}{rng.choice([':', ' -', ',', ' —'])} {body}"
-        if roll < 0.9:
-            return f"{body} #{handle_of(brand)}"
-        return f"{body} ({brand})"
+            return rng.choice(BRAND_AT_START) + body
+        return body + rng.choice(BRAND_AT_END)
 
     def _join(self, clauses: list[str]) -> str:
         out = clauses[0]
         for clause in clauses[1:]:
-            out += self.rng.choice([". ", ". ", ", ", " and ", ". also ", "\n", " + ", "... "]) + clause
+            out += self.rng.choice([". ", ". ", ", ", " and ", ". also ", "\n", " + ", "... ", " AND ", "; "]) + clause
         return out
 
-    def composed(self, domain: Domain, brand: str, polarity: str) -> Sample:
-        rng = self.rng
-        frags = self._frags(domain, polarity, rng.choice([1, 1, 2, 2, 2, 3]))
-        body = self._join([p.text for p in frags])
-        pools: list[tuple[str, ...]] = [p.emotions for p in frags]
-        closer = [c for c in self.closers if c.polarity == polarity]
-        if rng.random() < 0.45:
-            chosen = rng.choice(closer)
-            body += rng.choice([". ", ". ", "! ", " ", "\n"]) + chosen.text
+    def _with_closer(self, body: str, polarity: str, pools: list[tuple[str, ...]], chance: float) -> str:
+        if self.rng.random() < chance:
+            chosen = self.rng.choice([c for c in self.closers if c.polarity == polarity])
+            body += self.rng.choice([". ", ". ", "! ", " ", "\n", " - "]) + chosen.text
             pools.insert(1, chosen.emotions)
+        return body
+
+    def _clauses(self, domain: Domain, brand: str, polarity: str, frags: list[Piece], kind: str) -> Sample:
+        """A post from clauses: optional closer, the brand named somewhere, an optional opener."""
+        rng = self.rng
+        pools: list[tuple[str, ...]] = [p.emotions for p in frags]
+        body = self._with_closer(self._join([p.text for p in frags]), polarity, pools, 0.3)
         if "{b}" not in body:
             body = self._brand_ref(brand, domain, body)
         if rng.random() < 0.3:
             opener = rng.choice([o for o in self.openers if o.polarity == polarity])
             body = f"{opener.text} {body}"
             pools.append(opener.emotions)
-        aspects = {p.aspect: p.polarity for p in frags if p.aspect}
-        return Sample(self.fill(body, brand, domain), polarity, self.pick_emotions(pools, polarity), aspects)
+        aspects = {str(p.aspect): p.polarity for p in frags if p.aspect}
+        frame = f"{kind}|" + "|".join(p.text for p in frags)
+        return Sample(
+            self.fill(body, brand, domain), polarity, self.pick_emotions(pools, polarity), aspects, kind, frame
+        )
+
+    # --- post kinds --------------------------------------------------------------------------
+    def composed(self, domain: Domain, brand: str, polarity: str) -> Sample:
+        frags = self._frags(domain, polarity, self.rng.choice([1, 1, 2, 2, 2, 3]))
+        return self._clauses(domain, brand, polarity, frags, "composed")
+
+    def negated(self, domain: Domain, brand: str, polarity: str) -> Sample:
+        """A negation carries the verdict ("not one rude person"), sometimes with a plain clause after it."""
+        first = self.rng.choice([p for p in self.negations if p.polarity == polarity and domain.fits(p.aspect)])
+        frags = self._frags(domain, polarity, self.rng.choice([1, 2, 2]), [first])
+        return self._clauses(domain, brand, polarity, frags, "negation")
 
     def sarcastic(self, domain: Domain, brand: str) -> Sample:
-        event, aspect = self.rng.choice(domain.events)
+        events = [e for e in (*domain.events, *self.events) if domain.fits(e[1])]
+        event, aspect = self.rng.choice(events)
         frame = self.rng.choice(self.sarcasm)
         body = frame.replace("{e}", event)
         if "{b}" not in body:
@@ -1353,84 +1764,85 @@ class Composer:
         second = self.rng.choice(["anger", "disappointment", "disapproval"])
         emotions = self.pick_emotions([("annoyance", second)], "negative")
         aspects = {aspect: "negative"} if aspect else {}
-        return Sample(self.fill(body, brand, domain), "negative", emotions, aspects, "sarcasm")
+        return Sample(self.fill(body, brand, domain), "negative", emotions, aspects, "sarcasm", f"sarcasm|{frame}")
 
     def mixed(self, domain: Domain, brand: str, polarity: str) -> Sample:
-        """Praise one aspect and attack another; the clause after the turn carries the verdict."""
+        """Praise one aspect and attack another; the clause marked {w} carries the verdict."""
         loser_polarity = "positive" if polarity == "negative" else "negative"
         win = self.rng.choice([p for p in domain.frags if p.polarity == polarity and p.aspect])
         lose = self.rng.choice(
             [p for p in domain.frags if p.polarity == loser_polarity and p.aspect and p.aspect != win.aspect]
         )
         frame = self.rng.choice([f for sign, f in self.mixed_frames if sign == polarity])
-        body = frame.format(p=lose.text, w=win.text)
         pools = [win.emotions]
-        if polarity == "positive" or self.rng.random() < 0.5:
-            # A closer makes the verdict explicit, as people do when the bad part came last.
-            chosen = self.rng.choice([c for c in self.closers if c.polarity == polarity])
-            glue = [". ", ". overall ", ". still, ", "\n"] if polarity == "positive" else [". ", "\n", ". honestly "]
-            body += self.rng.choice(glue) + chosen.text
-            pools.append(chosen.emotions)
+        body = self._with_closer(frame.format(p=lose.text, w=win.text), polarity, pools, 0.35)
         if "{b}" not in body:
             body = self._brand_ref(brand, domain, body)
         aspects = {str(lose.aspect): lose.polarity, str(win.aspect): win.polarity}
         pools.append(lose.emotions[:1])
         emotions = self.pick_emotions(pools, polarity)
-        return Sample(self.fill(body, brand, domain), polarity, emotions, aspects, "mixed")
+        key = f"mixed|{frame}|{lose.text}|{win.text}"
+        return Sample(self.fill(body, brand, domain), polarity, emotions, aspects, "mixed", key)
 
     def whole(self, domain: Domain, brand: str, polarity: str) -> Sample:
         piece, aspects = self.rng.choice([(p, a) for p, a in domain.posts if p.polarity == polarity])
         emotions = self.pick_emotions([piece.emotions], polarity)
-        return Sample(self.fill(piece.text, brand, domain), polarity, emotions, dict(aspects), "whole")
+        return Sample(self.fill(piece.text, brand, domain), polarity, emotions, dict(aspects), "whole", piece.text)
+
+    def asked(self, domain: Domain, brand: str, polarity: str) -> Sample:
+        """A rhetorical or astonished question: a question mark that is not neutral."""
+        options = [(p, a) for p, a in self.polar_questions if p.polarity == polarity and domain.fits(a)]
+        piece, aspects = self.rng.choice(options)
+        emotions = self.pick_emotions([piece.emotions], polarity)
+        return Sample(self.fill(piece.text, brand, domain), polarity, emotions, dict(aspects), "question", piece.text)
 
     def blurt(self, domain: Domain, brand: str, polarity: str) -> Sample:
         piece = self.rng.choice([s for s in self.short if s.polarity == polarity])
         emotions = self.pick_emotions([piece.emotions], polarity)
-        return Sample(self.fill(piece.text, brand, domain), polarity, emotions, {}, "short")
+        return Sample(self.fill(piece.text, brand, domain), polarity, emotions, {}, "short", piece.text)
 
     def neutral(self, domain: Domain, brand: str) -> Sample:
         rng = self.rng
         roll = rng.random()
         aspects: dict[str, str] = {}
         emotions = ["neutral"]
-        kind = "news"
-        if roll < 0.36:
-            template = rng.choice(domain.news if rng.random() < 0.6 else self.news)
-            if rng.random() < 0.25:
-                template = rng.choice(["BREAKING: ", "Report: ", "", "News: "]) + template
-        elif roll < 0.72:
-            if rng.random() < 0.6:
-                template, aspects = rng.choice(domain.questions)
+        if roll < 0.34:
+            frame = rng.choice(domain.news if rng.random() < 0.5 else self.news)
+            template = rng.choice(NEWS_PREFIXES) + frame
+            kind = "news"
+        elif roll < 0.68:
+            if rng.random() < 0.5:
+                frame, aspects = rng.choice(domain.questions)
                 aspects = dict(aspects)
             else:
-                template = rng.choice(self.questions)
-            template = rng.choice(NEUTRAL_PREFIXES) + template + rng.choice(NEUTRAL_SUFFIXES)
+                frame = rng.choice(self.questions)
+            template = rng.choice(NEUTRAL_PREFIXES) + frame + rng.choice(NEUTRAL_SUFFIXES)
             emotions = ["neutral", "curiosity"]
             kind = "question"
         else:
-            template = rng.choice(domain.statements if rng.random() < 0.6 else self.statements)
-            template += rng.choice(STATEMENT_SUFFIXES)
+            frame = rng.choice(domain.statements if rng.random() < 0.5 else self.statements)
+            template = rng.choice(STATEMENT_PREFIXES) + frame + rng.choice(STATEMENT_SUFFIXES)
             kind = "statement"
-        return Sample(self.fill(template, brand, domain), "neutral", emotions, aspects, kind)
+        return Sample(self.fill(template, brand, domain), "neutral", emotions, aspects, kind, frame)
 
     def post(self, domain: Domain, brand: str, polarity: str) -> Sample:
-        rng = self.rng
         if polarity == "neutral":
             return self.neutral(domain, brand)
-        roll = rng.random()
-        if polarity == "negative" and roll < 0.14:
-            return self.sarcastic(domain, brand)
-        if roll < 0.27:
-            return self.mixed(domain, brand, polarity)
-        if roll < 0.42:
-            return self.whole(domain, brand, polarity)
-        if roll < 0.47:
-            return self.blurt(domain, brand, polarity)
+        roll = self.rng.random()
+        if polarity == "negative":
+            if roll < 0.13:
+                return self.sarcastic(domain, brand)
+            roll -= 0.13
+        for share, make in ((0.08, self.asked), (0.13, self.mixed), (0.12, self.negated), (0.11, self.whole),
+                            (0.05, self.blurt)):  # fmt: skip
+            if roll < share:
+                return make(domain, brand, polarity)
+            roll -= share
         return self.composed(domain, brand, polarity)
 
 
 class Noiser:
-    """Surface noise that leaves meaning and labels intact: casing, typos, emojis, tags."""
+    """Surface noise that leaves meaning and labels intact: casing, typos, stretched words, emojis, tags."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -1450,37 +1862,54 @@ class Noiser:
             return word[:i] + word[i + 1 :]
         return word[:i] + word[i] + word[i:]
 
+    def stretch(self, text: str) -> str:
+        """Stretch one emphatic word ("so" -> "sooooo") if the post has one."""
+        words = text.split(" ")
+        spots = [i for i, w in enumerate(words) if w.lower() in ELONGATE]
+        if not spots:
+            return text
+        i = self.rng.choice(spots)
+        word = words[i]
+        at = max(word.lower().rfind(ch) for ch in "aeiouy")
+        words[i] = word[: at + 1] + word[at] * self.rng.randint(2, 5) + word[at + 1 :]
+        return " ".join(words)
+
     def apply(self, sample: Sample, brand: str, domain: Domain) -> str:
         rng = self.rng
         text = sample.text
+        polar = sample.polarity != "neutral"
         protected = {part.lower() for part in brand.split()} | {handle_of(brand).lower()}
-        if rng.random() < 0.22:
+        if rng.random() < 0.25:
             words = text.split(" ")
             for _ in range(rng.choice([1, 1, 2])):
                 i = rng.randrange(len(words))
                 if words[i].lower().strip(".,!?:@#") not in protected:
                     words[i] = self.typo(words[i])
             text = " ".join(words)
+        if rng.random() < (0.2 if polar else 0.03):
+            text = self.stretch(text)
         style = rng.random()
         if style < 0.42:
             text = text.lower()
-        elif style < 0.45 and sample.polarity != "neutral" and len(text) < 90:
+        elif style < 0.45 and polar and len(text) < 90:
             text = text.upper()
         elif text[:1].islower() and not text.startswith("@"):
             text = text[0].upper() + text[1:]
-        if sample.polarity != "neutral":
+        if polar:
             end = rng.random()
             if end < 0.15:
                 text = text.rstrip(".") + rng.choice(["!!", "!!!", "!", "..."])
             elif end < 0.4:
                 text = text.rstrip(".")
+            if rng.random() < 0.1:
+                text += rng.choice(TAILS)
         mood = "sarcasm" if sample.kind == "sarcasm" else sample.polarity
-        if rng.random() < (0.35 if sample.polarity != "neutral" else 0.08):
+        if rng.random() < (0.35 if polar else 0.08):
             marks = rng.choice(EMOJI[mood]) * rng.choice([1, 1, 1, 2, 3])
             text = f"{text} {marks}"
         elif rng.random() < 0.06:
             text = f"{text} {rng.choice(domain.emoji)}"
-        if rng.random() < 0.12:
+        if rng.random() < 0.14:
             tags = [rng.choice(domain.tags), rng.choice(HASHTAGS[sample.polarity])]
             text = f"{text} {' '.join(tags[: rng.choice([1, 2])])}"
         return text
@@ -1490,8 +1919,43 @@ def load_domains() -> dict[str, Domain]:
     return {name: load_domain(name, raw) for name, raw in DOMAINS.items()}
 
 
-def build_corpus(seed: int = SEED, size: int = SIZE) -> list[dict[str, object]]:
-    """The whole corpus as JSON-ready rows; the same seed and size always give the same rows."""
+def opening(words: list[str]) -> str:
+    return " ".join(words[:4])
+
+
+def ending(words: list[str]) -> str:
+    return " ".join(words[-4:])
+
+
+class Tally:
+    """How often each frame, opening and ending has been used so far; decides whether a draft may join."""
+
+    def __init__(self) -> None:
+        self.frames: Counter[str] = Counter()
+        self.openings: Counter[str] = Counter()
+        self.endings: Counter[str] = Counter()
+        self.skeletons: set[str] = set()
+
+    def admits(self, frame: str, words: list[str], patient: bool) -> bool:
+        """A fresh skeleton, a frame and ending under their caps, and (while patient) a new opening."""
+        key = " ".join(words)
+        if key in self.skeletons or self.frames[frame] >= FRAME_CAP or self.endings[ending(words)] >= EDGE_CAP:
+            return False
+        seen = self.openings[opening(words)]
+        return seen == 0 if patient else seen < EDGE_CAP
+
+    def add(self, frame: str, words: list[str]) -> None:
+        self.skeletons.add(" ".join(words))
+        self.frames[frame] += 1
+        self.openings[opening(words)] += 1
+        self.endings[ending(words)] += 1
+
+
+def compose(seed: int = SEED, size: int = SIZE) -> list[tuple[dict[str, object], Sample]]:
+    """(JSON-ready row, the sample it came from) pairs; the same seed and size always give the same rows.
+
+    The samples say which kind of post and which frame each row is, for the diversity tests.
+    """
     rng = random.Random(seed)
     domains = load_domains()
     all_brands = tuple(brand for d in domains.values() for brand in d.brands)
@@ -1502,37 +1966,36 @@ def build_corpus(seed: int = SEED, size: int = SIZE) -> list[dict[str, object]]:
         targets.append("neutral")
     rng.shuffle(targets)
     names = list(domains)
-    seen_keys: set[str] = set()
-    seen_texts: set[str] = set()
-    rows: list[dict[str, object]] = []
+    tally = Tally()
+    out: list[tuple[dict[str, object], Sample]] = []
     for index, polarity in enumerate(targets):
         domain = domains[names[index % len(names)]]
-        for _ in range(200):
+        for attempt in range(ATTEMPTS):
             brand = rng.choice(domain.brands)
             sample = composer.post(domain, brand, polarity)
-            key = skeleton(sample.text, all_brands)
-            if key in seen_keys:
-                continue
             text = noiser.apply(sample, brand, domain)
-            if text in seen_texts:
-                continue
-            break
+            words = skeleton(text, all_brands).split()
+            if tally.admits(sample.frame, words, patient=attempt < PATIENCE):
+                break
         else:
             raise RuntimeError(f"bank exhausted for {domain.name}/{polarity}")
-        seen_keys.add(key)
-        seen_texts.add(text)
-        rows.append(
-            {
-                "id": f"seed-{len(rows) + 1:05d}",
-                "text": text,
-                "brand": brand,
-                "domain": domain.name,
-                "polarity": polarity,
-                "emotions": sample.emotions,
-                "aspects": [{"aspect": a, "polarity": p} for a, p in sample.aspects.items()],
-            }
-        )
-    return rows
+        tally.add(sample.frame, words)
+        row: dict[str, object] = {
+            "id": f"seed-{len(out) + 1:05d}",
+            "text": text,
+            "brand": brand,
+            "domain": domain.name,
+            "polarity": polarity,
+            "emotions": sample.emotions,
+            "aspects": [{"aspect": a, "polarity": p} for a, p in sample.aspects.items()],
+        }
+        out.append((row, sample))
+    return out
+
+
+def build_corpus(seed: int = SEED, size: int = SIZE) -> list[dict[str, object]]:
+    """The whole corpus as JSON-ready rows."""
+    return [row for row, _ in compose(seed, size)]
 
 
 def dumps(rows: list[dict[str, object]]) -> str:
