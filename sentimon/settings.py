@@ -26,6 +26,7 @@ def _split_csv(value: object) -> object:
 
 
 CsvList = Annotated[list[str], NoDecode]
+Quantization = Literal["fused-dynamic", "fused-static", "matmul", "none"]
 
 
 class Settings(BaseSettings):
@@ -81,6 +82,11 @@ class Settings(BaseSettings):
     batch_within: float = Field(0.02, gt=0, description="Seconds a micro-batch waits to fill up.")
     ort_intra_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads (0 = runtime default).")
     ort_inter_threads: int = Field(1, ge=1, description="ONNX Runtime inter-op threads.")
+    ort_spinning: bool = Field(
+        False,
+        description="Let ONNX Runtime's threads busy-wait between batches: slightly lower latency on dedicated"
+        " cores, stolen CPU on shared ones.",
+    )
     ort_provider: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="auto uses CUDA when onnxruntime-gpu and a GPU are present, else CPU."
     )
@@ -114,6 +120,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest |ONNX int8 - PyTorch| logit (any head) before an export is refused; MiniLM's int8"
         " exports measure 0.3-0.8 on logits of up to ±8, a broken export several units.",
+    )
+    quantization: Quantization = Field(
+        "fused-dynamic",
+        description="How exports are quantised: fused-dynamic (transformer fusions, then dynamic int8 of every"
+        " quantisable operator; fastest measured), fused-static (fusions, then QDQ int8 calibrated on posts),"
+        " matmul (dynamic int8 of the unfused MatMuls only) or none (fp32).",
     )
     parity_max_accuracy_drop: float = Field(
         0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."
