@@ -1,16 +1,26 @@
-"""ONNX export of a trained student: fuse the transformer graph, quantise to int8, check parity.
+"""ONNX export of a trained student: optionally fuse the transformer graph, quantise to int8, check parity.
 
 The legacy TorchScript exporter (``dynamo=False``) is used on purpose: the
 new exporter writes weights as external data, which the quantiser rejects.
-The encoder is traced with eager attention because ONNX Runtime's transformer
-optimizer recognises the eager attention pattern (and not SDPA's) and replaces
-each layer's dozen nodes with one fused ``Attention`` operator; skip-layer-norm,
-bias-GELU and the embedding layer-norm are fused too. Quantising after fusion
-lets the int8 kernels cover attention and the embeddings as well as the
-MatMuls, which is where the CPU speed-up comes from (see the README's speed
-section for the measured variants). The parity check then compares the
-exported model with PyTorch on validation data and refuses an export that
-drifts too far, so a quantisation accident can never reach the registry.
+Three int8 variants are kept side by side (``SENTIMON_QUANTIZATION``) because
+which one is fastest depends on the CPU and the ONNX Runtime release, and
+``bench.student_throughput`` measures them against each other:
+
+* ``matmul``: dynamic int8 of the unfused graph's MatMuls (SDPA attention as
+  traced). ONNX Runtime fuses layer norms and GELU itself when it loads the model. Fastest on the
+  AVX-512-VNNI cores measured (README, speed section), so the default.
+* ``fused-dynamic``: the encoder traced with eager attention, which ONNX
+  Runtime's transformer optimizer recognises (SDPA's pattern it does not),
+  so each layer's attention becomes one ``Attention`` node, with
+  skip-layer-norm, bias-GELU and the embedding layer-norm fused too; then
+  dynamic int8 of attention and MatMuls (``QAttention``).
+* ``fused-static``: the same fused graph with QDQ int8 whose activation
+  ranges are calibrated on posts: closest to fp32, but no int8 attention
+  kernel takes QDQ input on the CPU, so it is the slowest.
+
+The parity check then compares the exported model with PyTorch on validation
+data and refuses an export that drifts too far, so a quantisation accident can
+never reach the registry, whichever variant is chosen.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import logging
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +44,7 @@ from onnxruntime.quantization import (
     quantize_dynamic,
     quantize_static,
 )
+from onnxruntime.quantization.shape_inference import quant_pre_process
 from onnxruntime.transformers.optimizer import optimize_model
 
 from distill.data import Example
@@ -88,14 +99,14 @@ def eager_attention(model: StudentModel) -> Iterator[None]:
         model.encoder.set_attn_implementation(before)
 
 
-def export_onnx(model: StudentModel, encoder: TextEncoder, path: Path) -> None:
-    """fp32 ONNX with dynamic batch and sequence axes."""
+def export_onnx(model: StudentModel, encoder: TextEncoder, path: Path, for_fusion: bool = False) -> None:
+    """fp32 ONNX with dynamic batch and sequence axes; ``for_fusion`` traces eager attention."""
     model.eval()
     # The trace sample must contain padding: an all-ones mask lets the attention code drop the mask.
     sample = model_inputs(encoder, [Example(text="a sample post, long enough to pad the other"), Example(text="hi")])
     names = input_names(model)
     axes = {name: {0: "batch", 1: "sequence"} for name in names} | {name: {0: "batch"} for name in OUTPUT_NAMES}
-    with warnings.catch_warnings(), eager_attention(model):
+    with warnings.catch_warnings(), eager_attention(model) if for_fusion else nullcontext():
         # The tracer's notes about Python-side shape checks concern code paths the student does not take.
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -185,8 +196,12 @@ def quantize_fused_static(
     Saves the run-time range computation of dynamic quantisation, at the price of ranges that
     only fit traffic like the calibration posts.
     """
+    typed = source.with_name("typed.onnx")  # beside the fused scratch file, never in the model directory
+    # ONNX's own shape inference cannot type the fused contrib operators' outputs, and the QDQ
+    # quantiser skips untyped tensors: symbolic shape inference (ONNX Runtime's) knows them.
+    quant_pre_process(str(source), str(typed), skip_optimization=True)
     quantize_static(
-        str(source),
+        str(typed),
         str(target),
         _Calibration(encoder, calibration, inputs),
         quant_format=QuantFormat.QDQ,
@@ -212,7 +227,7 @@ def write_onnx(
         return
     with tempfile.TemporaryDirectory(prefix="sentimon-export-") as scratch:
         fp32, fused = Path(scratch) / "fp32.onnx", Path(scratch) / "fused.onnx"
-        export_onnx(model, encoder, fp32)
+        export_onnx(model, encoder, fp32, for_fusion=quantization != "matmul")
         if quantization == "matmul":
             quantize_int8(fp32, target)
             return

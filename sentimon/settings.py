@@ -112,7 +112,17 @@ class Settings(BaseSettings):
         2e-3, gt=0, description="Peak learning rate of the student's freshly initialised heads."
     )
     train_threads: int = Field(
-        0, ge=0, description="PyTorch threads while training (0 = torch default; 1 is fastest on a busy shared CPU)."
+        1,
+        ge=0,
+        description="PyTorch threads while training (0 = torch default). 1 leaves the other cores to scoring and"
+        " is also the fastest on a busy shared CPU.",
+    )
+    train_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Nice increment of the re-distillation thread, so that a training round yields the CPU to"
+        " scoring (0 = same priority).",
     )
     early_stop_patience: int = Field(2, ge=1, description="Epochs without validation gain before training stops.")
     parity_max_logit_diff: float = Field(
@@ -122,10 +132,10 @@ class Settings(BaseSettings):
         " exports measure 0.3-0.8 on logits of up to ±8, a broken export several units.",
     )
     quantization: Quantization = Field(
-        "fused-dynamic",
-        description="How exports are quantised: fused-dynamic (transformer fusions, then dynamic int8 of every"
-        " quantisable operator; fastest measured), fused-static (fusions, then QDQ int8 calibrated on posts),"
-        " matmul (dynamic int8 of the unfused MatMuls only) or none (fp32).",
+        "matmul",
+        description="How exports are quantised: matmul (dynamic int8 of the MatMuls; the fastest measured, see"
+        " the README's speed section), fused-dynamic (ONNX Runtime's transformer fusions, then dynamic int8 of"
+        " attention and MatMuls), fused-static (fusions, then QDQ int8 calibrated on posts) or none (fp32).",
     )
     parity_max_accuracy_drop: float = Field(
         0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."
