@@ -1,17 +1,14 @@
-"""Student throughput on a GPU: PyTorch fp32 vs fp16, tokenisation included and excluded.
-
-    python -m bench.gpu_throughput --checkpoint models/weights/default-student.safetensors \
-        --tokenizer DIR/tokenizer.json [--posts 8192]
+"""Student throughput on a GPU (``bench.student_throughput --device cuda``): PyTorch fp32 vs fp16.
 
 onnxruntime-gpu is not on the machines this was measured on (and its wheel is
 too large to carry there), so this measures the PyTorch path that a GPU
-deployment would otherwise use; CUDA events time the model alone, the wall
-clock the whole path (tokenise, pad, copy, run, copy back).
+deployment would otherwise use, on the shipped student's real weights; CUDA
+events time the model alone, the wall clock the whole path (tokenise, pad,
+copy, run, copy back).
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -42,18 +39,14 @@ def _rates(model: StudentModel, encoder: TextEncoder, texts: list[str], batch: i
     return len(texts) / wall, len(texts) / (model_ms / 1000)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--tokenizer", type=Path, required=True)
-    parser.add_argument("--posts", type=int, default=8192)
-    args = parser.parse_args()
+def run(checkpoint: Path, tokenizer: Path, posts: int) -> None:
+    """Print posts/s by engine and batch size for ``posts`` seed-corpus posts."""
     settings = Settings()
     texts = [e.text for e in read_jsonl(seed_corpus_path(settings)).examples]
-    texts = (texts * (args.posts // len(texts) + 1))[: args.posts]
-    encoder = TextEncoder.from_file(args.tokenizer, settings.max_seq_len)
-    base, _meta = StudentModel.from_checkpoint(args.checkpoint)
-    print(f"\nGPU: {torch.cuda.get_device_name(0)}; {args.posts} seed-corpus posts; torch {torch.__version__}")
+    texts = (texts * (posts // len(texts) + 1))[:posts]
+    encoder = TextEncoder.from_file(tokenizer, settings.max_seq_len)
+    base, _meta = StudentModel.from_checkpoint(checkpoint)
+    print(f"\nGPU: {torch.cuda.get_device_name(0)}; {posts} seed-corpus posts; torch {torch.__version__}")
     print(f"{'engine':<16}{'batch':>7}{'end to end/s':>15}{'model only/s':>15}")
     for name, dtype in (("PyTorch fp32", torch.float32), ("PyTorch fp16", torch.float16)):
         model = base.to("cuda", dtype=dtype).eval()
@@ -62,7 +55,3 @@ def main() -> None:
             sample = texts[: min(len(texts), 512 if batch == 1 else len(texts))]
             e2e, only = _rates(model, encoder, sample, batch)
             print(f"{name:<16}{batch:>7}{e2e:>15.0f}{only:>15.0f}")
-
-
-if __name__ == "__main__":
-    main()

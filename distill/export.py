@@ -1,11 +1,26 @@
-"""ONNX export and int8 quantisation of a trained student, with a parity check.
+"""ONNX export of a trained student: optionally fuse the transformer graph, quantise to int8, check parity.
 
 The legacy TorchScript exporter (``dynamo=False``) is used on purpose: the
-new exporter writes weights as external data, which ``quantize_dynamic``
-rejects. Dynamic int8 quantisation of the encoder's MatMuls is what buys the
-CPU speed-up; the parity check then compares the quantised model with
-PyTorch on validation data and refuses an export that drifts too far, so a
-quantisation accident can never reach the registry.
+new exporter writes weights as external data, which the quantiser rejects.
+Three int8 variants are kept side by side (``SENTIMON_QUANTIZATION``) because
+which one is fastest depends on the CPU and the ONNX Runtime release, and
+``bench.student_throughput`` measures them against each other:
+
+* ``matmul``: dynamic int8 of the unfused graph's MatMuls (SDPA attention as
+  traced). ONNX Runtime fuses layer norms and GELU itself when it loads the model. Fastest on the
+  AVX-512-VNNI cores measured (README, speed section), so the default.
+* ``fused-dynamic``: the encoder traced with eager attention, which ONNX
+  Runtime's transformer optimizer recognises (SDPA's pattern it does not),
+  so each layer's attention becomes one ``Attention`` node, with
+  skip-layer-norm, bias-GELU and the embedding layer-norm fused too; then
+  dynamic int8 of attention and MatMuls (``QAttention``).
+* ``fused-static``: the same fused graph with QDQ int8 whose activation
+  ranges are calibrated on posts: closest to fp32, but no int8 attention
+  kernel takes QDQ input on the CPU, so it is the slowest.
+
+The parity check then compares the exported model with PyTorch on validation
+data and refuses an export that drifts too far, so a quantisation accident can
+never reach the registry, whichever variant is chosen.
 """
 
 from __future__ import annotations
@@ -13,13 +28,24 @@ from __future__ import annotations
 import logging
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
-from onnxruntime.quantization import QuantType, quantize_dynamic
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_dynamic,
+    quantize_static,
+)
+from onnxruntime.quantization.shape_inference import quant_pre_process
+from onnxruntime.transformers.optimizer import optimize_model
 
 from distill.data import Example
 from distill.metrics import accuracy
@@ -29,7 +55,7 @@ from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, MODEL_FILE, TOKENIZER_FILE, Manifest
 from models.student import OUTPUT_NAMES, StudentRuntime
 from sentimon.labels import POLARITIES
-from sentimon.settings import Settings
+from sentimon.settings import Quantization, Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +84,29 @@ class ParityReport:
         return self.accuracy_torch - self.accuracy_onnx
 
 
-def export_onnx(model: StudentModel, encoder: TextEncoder, path: Path) -> None:
-    """fp32 ONNX with dynamic batch and sequence axes."""
+def input_names(model: StudentModel) -> list[str]:
+    return ["input_ids", "attention_mask"] + (["token_type_ids"] if model.uses_token_types else [])
+
+
+@contextmanager
+def eager_attention(model: StudentModel) -> Iterator[None]:
+    """Trace with the plain attention formula, which the transformer optimizer knows how to fuse."""
+    before = model.encoder.config._attn_implementation
+    model.encoder.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        model.encoder.set_attn_implementation(before)
+
+
+def export_onnx(model: StudentModel, encoder: TextEncoder, path: Path, for_fusion: bool = False) -> None:
+    """fp32 ONNX with dynamic batch and sequence axes; ``for_fusion`` traces eager attention."""
     model.eval()
     # The trace sample must contain padding: an all-ones mask lets the attention code drop the mask.
     sample = model_inputs(encoder, [Example(text="a sample post, long enough to pad the other"), Example(text="hi")])
-    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if model.uses_token_types else [])
+    names = input_names(model)
     axes = {name: {0: "batch", 1: "sequence"} for name in names} | {name: {0: "batch"} for name in OUTPUT_NAMES}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), eager_attention(model) if for_fusion else nullcontext():
         # The tracer's notes about Python-side shape checks concern code paths the student does not take.
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -82,7 +123,7 @@ def export_onnx(model: StudentModel, encoder: TextEncoder, path: Path) -> None:
 
 
 def quantize_int8(source: Path, target: Path) -> None:
-    """Dynamic int8 weights for MatMul only: the encoder's bulk; the small Gemm heads stay fp32.
+    """Dynamic int8 weights for MatMul only, on the unfused graph: the ``matmul`` variant.
 
     Per-channel scales: on MiniLM they cut the worst polarity logit drift from
     about 0.75 to about 0.3 against per-tensor scales, at no speed cost.
@@ -90,6 +131,112 @@ def quantize_int8(source: Path, target: Path) -> None:
     quantize_dynamic(
         str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True
     )
+
+
+def fuse_transformer(source: Path, target: Path, model: StudentModel) -> dict[str, int]:
+    """ONNX Runtime's BERT fusions (attention, skip-layer-norm, bias-GELU, embedding layer-norm).
+
+    Returns the count of each fused operator. A backbone whose pattern the optimizer does not
+    know simply keeps its unfused nodes (logged), and quantisation still covers its MatMuls.
+    """
+    config = model.encoder.config
+    optimized = optimize_model(
+        str(source), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+    )
+    optimized.save_model_to_file(str(target))
+    fused = {op: n for op, n in optimized.get_fused_operator_statistics().items() if n}
+    if not fused.get("Attention"):
+        log.warning("transformer optimizer fused no attention in %s: %s", source, fused)
+    return fused
+
+
+# The fused graph holds contrib operators that ONNX shape inference cannot type; their outputs are float.
+_QUANT_OPTIONS = {"DefaultTensorType": onnx.TensorProto.FLOAT}
+# The encoder's arithmetic. The Gemm heads stay fp32: they are tiny, and their logits are what parity measures.
+_QUANTIZED_OPS = ["MatMul", "Attention"]
+
+
+def quantize_fused_dynamic(source: Path, target: Path) -> None:
+    """Dynamic int8 of the fused attention and the feed-forward MatMuls: where the arithmetic is.
+
+    Weights s8 per channel; activations are quantised at run time to u8 (the only dynamic choice,
+    and the one the VNNI u8×s8 kernels want). The embedding lookup stays fp32: it does no
+    arithmetic worth speeding up, and quantising it flipped answers of near-tie posts. The small
+    Gemm heads stay fp32 too.
+    """
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=_QUANTIZED_OPS,
+        extra_options=_QUANT_OPTIONS,
+    )
+
+
+class _Calibration(CalibrationDataReader):
+    """Feeds calibration posts in padded batches, the shapes serving will see."""
+
+    def __init__(self, encoder: TextEncoder, texts: Sequence[str], inputs: Sequence[str], batch_size: int = 32) -> None:
+        encodings = encoder.encode(list(texts))
+        self._batches = iter(
+            {k: v for k, v in encoder.pad(encodings[i : i + batch_size]).items() if k in inputs}
+            for i in range(0, len(encodings), batch_size)
+        )
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._batches, None)
+
+
+def quantize_fused_static(
+    source: Path, target: Path, encoder: TextEncoder, inputs: Sequence[str], calibration: Sequence[str]
+) -> None:
+    """Static QDQ int8: activation ranges fixed from ``calibration`` posts (min-max), weights s8 per channel.
+
+    Saves the run-time range computation of dynamic quantisation, at the price of ranges that
+    only fit traffic like the calibration posts.
+    """
+    typed = source.with_name("typed.onnx")  # beside the fused scratch file, never in the model directory
+    # ONNX's own shape inference cannot type the fused contrib operators' outputs, and the QDQ
+    # quantiser skips untyped tensors: symbolic shape inference (ONNX Runtime's) knows them.
+    quant_pre_process(str(source), str(typed), skip_optimization=True)
+    quantize_static(
+        str(typed),
+        str(target),
+        _Calibration(encoder, calibration, inputs),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+        op_types_to_quantize=_QUANTIZED_OPS,
+        extra_options=_QUANT_OPTIONS,
+    )
+
+
+def write_onnx(
+    model: StudentModel,
+    encoder: TextEncoder,
+    target: Path,
+    quantization: Quantization,
+    calibration: Sequence[str] = (),
+) -> None:
+    """Export ``model`` to ``target`` as ``quantization`` says (``none`` = plain fp32)."""
+    if quantization == "none":
+        export_onnx(model, encoder, target)
+        return
+    with tempfile.TemporaryDirectory(prefix="sentimon-export-") as scratch:
+        fp32, fused = Path(scratch) / "fp32.onnx", Path(scratch) / "fused.onnx"
+        export_onnx(model, encoder, fp32, for_fusion=quantization != "matmul")
+        if quantization == "matmul":
+            quantize_int8(fp32, target)
+            return
+        log.info("fused operators: %s", fuse_transformer(fp32, fused, model))
+        if quantization == "fused-static":
+            texts = calibration or [e.text for e in _PROBES]
+            quantize_fused_static(fused, target, encoder, input_names(model), texts)
+        else:
+            quantize_fused_dynamic(fused, target)
 
 
 def check_parity(
@@ -127,23 +274,22 @@ def export_student(
     settings: Settings,
     parity_examples: Sequence[Example] = (),
     quantize: bool = True,
+    calibration: Sequence[str] = (),
 ) -> ParityReport:
     """Write a complete model directory (ONNX, tokenizer, manifest, PyTorch checkpoint) and verify it.
 
     Raises :class:`ParityError` when the export drifts beyond the settings'
     tolerances; the directory is then left for inspection but must not be registered.
+    ``quantize`` off writes fp32; on, ``settings.quantization`` picks the int8 variant, and the
+    static one calibrates on ``calibration`` posts (the parity examples' texts when empty).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / TOKENIZER_FILE).write_bytes(tokenizer_file.read_bytes())
     encoder = TextEncoder.from_file(out_dir / TOKENIZER_FILE, manifest.max_seq_len)
-    manifest = manifest.model_copy(update={"quantized": quantize, "aspects": model.aspects})
-    if quantize:
-        with tempfile.TemporaryDirectory(prefix="sentimon-export-") as scratch:
-            fp32 = Path(scratch) / MODEL_FILE
-            export_onnx(model, encoder, fp32)
-            quantize_int8(fp32, out_dir / MODEL_FILE)
-    else:
-        export_onnx(model, encoder, out_dir / MODEL_FILE)
+    quantization: Quantization = settings.quantization if quantize else "none"
+    manifest = manifest.model_copy(update={"quantized": quantization != "none", "aspects": model.aspects})
+    calibration = list(calibration) or [e.text for e in parity_examples]
+    write_onnx(model, encoder, out_dir / MODEL_FILE, quantization, calibration)
     manifest.write(out_dir)
     model.save(out_dir / CHECKPOINT_DIR)
     report = check_parity(model, encoder, StudentRuntime.load(out_dir, settings), parity_examples)

@@ -26,6 +26,7 @@ def _split_csv(value: object) -> object:
 
 
 CsvList = Annotated[list[str], NoDecode]
+Quantization = Literal["fused-dynamic", "fused-static", "matmul", "none"]
 
 
 class Settings(BaseSettings):
@@ -99,6 +100,11 @@ class Settings(BaseSettings):
     batch_within: float = Field(0.02, gt=0, description="Seconds a micro-batch waits to fill up.")
     ort_intra_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads (0 = runtime default).")
     ort_inter_threads: int = Field(1, ge=1, description="ONNX Runtime inter-op threads.")
+    ort_spinning: bool = Field(
+        False,
+        description="Let ONNX Runtime's threads busy-wait between batches: slightly lower latency on dedicated"
+        " cores, stolen CPU on shared ones.",
+    )
     ort_provider: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="auto uses CUDA when onnxruntime-gpu and a GPU are present, else CPU."
     )
@@ -135,7 +141,17 @@ class Settings(BaseSettings):
         2e-3, gt=0, description="Peak learning rate of the student's freshly initialised heads."
     )
     train_threads: int = Field(
-        0, ge=0, description="PyTorch threads while training (0 = torch default; 1 is fastest on a busy shared CPU)."
+        1,
+        ge=0,
+        description="PyTorch threads while training (0 = torch default). 1 leaves the other cores to scoring and"
+        " is also the fastest on a busy shared CPU.",
+    )
+    train_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Nice increment of the re-distillation thread, so that a training round yields the CPU to"
+        " scoring (0 = same priority).",
     )
     early_stop_patience: int = Field(2, ge=1, description="Epochs without validation gain before training stops.")
     parity_max_logit_diff: float = Field(
@@ -143,6 +159,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest |ONNX int8 - PyTorch| logit (any head) before an export is refused; MiniLM's int8"
         " exports measure 0.3-0.8 on logits of up to ±8, a broken export several units.",
+    )
+    quantization: Quantization = Field(
+        "matmul",
+        description="How exports are quantised: matmul (dynamic int8 of the MatMuls; the fastest measured, see"
+        " the README's speed section), fused-dynamic (ONNX Runtime's transformer fusions, then dynamic int8 of"
+        " attention and MatMuls), fused-static (fusions, then QDQ int8 calibrated on posts) or none (fp32).",
     )
     parity_max_accuracy_drop: float = Field(
         0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."

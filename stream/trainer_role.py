@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -85,6 +86,17 @@ async def announce(redis: Redis, keys: Keys, registry: Registry, result: RoundRe
     )
 
 
+def lower_priority(increment: int) -> None:
+    """Raise the calling thread's nice value by ``increment`` (Linux niceness is per thread).
+
+    Run as the training thread's initializer: PyTorch's intra-op threads are started by the first
+    training step, from that thread, and inherit its niceness, while the event loop's thread and
+    any worker sharing the process keep theirs.
+    """
+    if increment:
+        os.nice(increment)
+
+
 class Retrainer:
     """Stores labels as they come and decides when a round is due."""
 
@@ -105,7 +117,10 @@ class Retrainer:
         self._keys = Keys(settings.redis_prefix)
         self._metrics = metrics
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redistill")
+        # Below the workers' priority: a round may take longer, scoring latency must not.
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="redistill", initializer=lower_priority, initargs=(settings.train_nice,)
+        )
         self._last_round = time.monotonic()  # the interval counts from start-up until a first round
         self.rounds: list[RoundResult] = []
 

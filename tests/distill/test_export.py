@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import onnx
 import pytest
 
 from distill.data import Example
@@ -67,3 +68,33 @@ def test_accuracy_is_compared_on_labeled_validation(trained: Start, tmp_path: Pa
     report = export_student(trained.model, trained.tokenizer_file, Manifest(), tmp_path / "a", settings, labeled)
     assert report.accuracy_torch == 1.0
     assert report.accuracy_drop == pytest.approx(1.0 - report.accuracy_onnx)
+
+
+def _operators(path: Path) -> set[str]:
+    return {node.op_type for node in onnx.load(str(path)).graph.node}
+
+
+@pytest.mark.parametrize(
+    ("quantization", "expected"),
+    [
+        # Fused attention quantised to int8, the embeddings fused into one fp32 layer-norm operator.
+        ("fused-dynamic", {"QAttention", "EmbedLayerNormalization", "SkipLayerNormalization", "MatMulInteger"}),
+        # QDQ pairs around the fused graph's MatMuls; ORT turns them into int8 kernels at load.
+        ("fused-static", {"Attention", "QuantizeLinear", "DequantizeLinear", "SkipLayerNormalization"}),
+        ("matmul", {"MatMulInteger", "Softmax"}),
+    ],
+)
+def test_each_quantization_writes_its_graph_and_holds_parity(
+    trained: Start, tmp_path: Path, settings: Settings, quantization: str, expected: set[str]
+) -> None:
+    variant = settings.model_copy(update={"quantization": quantization})
+    out = tmp_path / quantization
+    report = export_student(trained.model, trained.tokenizer_file, Manifest(), out, variant, TINY_EXAMPLES)
+    assert expected <= _operators(out / MODEL_FILE)
+    assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
+    assert report.accuracy_drop <= settings.parity_max_accuracy_drop
+    # The fused graph still answers replies (text pairs) in input order, like the unfused one.
+    runtime = StudentRuntime.load(out, variant)
+    single = [runtime.logits([e.text], [e.context]).polarity[0] for e in TINY_EXAMPLES[-4:]]
+    batched = runtime.logits([e.text for e in TINY_EXAMPLES[-4:]], [e.context for e in TINY_EXAMPLES[-4:]]).polarity
+    assert max(abs(a - b).max() for a, b in zip(single, batched, strict=True)) < 0.2

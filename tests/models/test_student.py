@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ import pytest
 
 from distill.registry import Registry
 from models.manifest import MODEL_FILE, TOKENIZER_FILE, Manifest
-from models.student import ModelLoadError, StudentRuntime, select_providers
+from models.student import ModelLoadError, StudentRuntime, length_buckets, select_providers
 from models.types import Prediction, Scorer
 from sentimon.labels import GOEMOTIONS, POLARITIES
 from sentimon.settings import Settings
@@ -122,6 +123,37 @@ def test_providers_default_to_cpu() -> None:
         assert select_providers("auto") == ["CPUExecutionProvider"]
         with pytest.raises(ModelLoadError, match="onnxruntime-gpu"):
             select_providers("cuda")
+
+
+GPU_BUILD = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+CPU_BUILD = ["AzureExecutionProvider", "CPUExecutionProvider"]
+
+
+def test_cuda_is_chosen_only_when_this_onnxruntime_has_it_and_the_cpu_fallback_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert select_providers("auto", GPU_BUILD) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert select_providers("cuda", GPU_BUILD) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert select_providers("cpu", GPU_BUILD) == ["CPUExecutionProvider"]
+    assert not caplog.records
+    with caplog.at_level(logging.INFO, logger="models.student"):
+        assert select_providers("auto", CPU_BUILD) == ["CPUExecutionProvider"]
+    assert "scoring on the CPU" in caplog.text
+    with pytest.raises(ModelLoadError, match="SENTIMON_ORT_PROVIDER=cuda"):
+        select_providers("cuda", CPU_BUILD)
+
+
+def test_length_buckets_cover_every_row_once_and_keep_long_posts_apart() -> None:
+    lengths = [12, 120, 9, 30, 16, 17, 64, 65, 11, 33] * 5
+    batches = length_buckets(lengths, 8)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(len(lengths)))
+    assert all(1 <= len(b) <= 8 for b in batches)
+    for batch in batches:
+        widths = [lengths[i] for i in batch]
+        # Within a bucket the longest is at most twice the shortest, or everything is short.
+        assert max(widths) <= max(16, 2 * min(widths) - 1) or max(widths) <= 16
+    assert length_buckets([], 8) == []
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import onnx
 import pytest
 
+from distill.export import export_student
 from distill.pipeline import start_from_backbone, start_from_version, train_and_register
 from distill.registry import Registry
-from distill.trainer import TrainConfig
-from models.manifest import Manifest
+from distill.trainer import TrainConfig, Trainer
+from models.encoding import TextEncoder
+from models.manifest import MODEL_FILE, Manifest
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, TINY_ASPECTS, TINY_EXAMPLES
 
@@ -44,3 +47,25 @@ def test_minilm_trains_exports_int8_and_round_trips(settings: Settings, tmp_path
     )
     assert registry.manifest(child).parent_version == version
     assert registry.current() == version
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quantization", ["fused-dynamic", "fused-static"])
+def test_minilm_fused_int8_export_holds_parity_with_pytorch(
+    settings: Settings, tmp_path: Path, quantization: str
+) -> None:
+    """The fused graph on the real backbone: every layer's attention fused, int8, within the gate."""
+    settings = settings.model_copy(
+        update={"aspects": list(TINY_ASPECTS), "max_seq_len": 64, "quantization": quantization}
+    )
+    start = start_from_backbone("", settings.aspects, settings.seed, tmp_path / "start")
+    config = TrainConfig(epochs=1, batch_size=8, learning_rate=1e-4, max_steps=4, progress=False, threads=1)
+    encoder = TextEncoder.from_file(start.tokenizer_file, settings.max_seq_len)
+    Trainer(start.model, encoder, config).train(TINY_EXAMPLES, [])
+    manifest = Manifest(aspects=TINY_ASPECTS, backbone=start.backbone, max_seq_len=settings.max_seq_len)
+    out = tmp_path / quantization
+    report = export_student(start.model, start.tokenizer_file, manifest, out, settings, TINY_EXAMPLES)
+    assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
+    assert report.accuracy_drop <= settings.parity_max_accuracy_drop
+    operators = [node.op_type for node in onnx.load(str(out / MODEL_FILE)).graph.node]
+    assert operators.count("QAttention" if quantization == "fused-dynamic" else "Attention") == 6  # MiniLM-L6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -29,9 +30,8 @@ from tests.stream.e2e_support import wait_until
 LABELS = 60
 
 
-def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
-    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
-    retrainer = Retrainer(
+def _retrainer(settings: Settings) -> Retrainer:
+    return Retrainer(
         settings,
         LabelStore(settings.label_store_path),
         Registry(settings.registry_dir),
@@ -39,6 +39,11 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(se
         connect_redis(settings),
         WorkerMetrics("trainer", "test"),
     )
+
+
+def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
+    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
+    retrainer = _retrainer(settings)
     now = time.monotonic()
     assert not retrainer.due(0, now + 3600)  # nothing new: never
     assert retrainer.due(10, now)  # enough labels: at once
@@ -47,6 +52,15 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(se
     retrainer.rounds.append(RoundResult("failed", "export drifted", "v1", "v1", new_labels=10))
     assert not retrainer.due(50, now)  # a failure waits out the interval before trying again
     assert retrainer.due(50, now + 61)
+
+
+def test_rounds_train_in_a_thread_of_lower_priority(settings: Settings) -> None:
+    settings = settings.model_copy(update={"train_nice": 7})
+    retrainer = _retrainer(settings)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    training = retrainer._executor.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+    assert training == min(19, ours + 7)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours  # the event loop's thread keeps its priority
 
 
 @pytest.mark.slow
