@@ -31,7 +31,7 @@ def known_brands(reader: Reader) -> list[str]:
 
 def live(settings: Settings, controls: views.Controls) -> None:
     reader = Reader(client_for(settings.redis_url), settings)
-    window = choose_window(controls.span_seconds, settings.windows)
+    window = choose_window(controls.span_seconds, settings.windows, settings.retention_windows)
     now = datetime.now(UTC)
     try:
         brands = reader.brands()

@@ -46,13 +46,16 @@ DEFAULT_RANGE = "Last 1 h"
 MAX_POINTS = 400
 
 
-def choose_window(span_seconds: int, windows: Iterable[str]) -> str:
+def choose_window(span_seconds: int, windows: Iterable[str], windows_kept: int) -> str:
     """Finest kept window that both covers the span and keeps the chart readable."""
     ordered = sorted(windows, key=window_seconds)
     if not ordered:
         raise ValueError("no aggregate windows are configured")
     for window in ordered:
-        if span_seconds / window_seconds(window) <= MAX_POINTS and retention_seconds(window) >= span_seconds:
+        if (
+            span_seconds / window_seconds(window) <= MAX_POINTS
+            and retention_seconds(window, windows_kept) >= span_seconds
+        ):
             return window
     return ordered[-1]
 
