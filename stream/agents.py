@@ -14,6 +14,7 @@ it succeeds. Bad input never gets that far: it is a dead letter, not an exceptio
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,10 +24,12 @@ from faust.types import EventT
 from redis.asyncio import Redis
 
 from distill.registry import Registry
+from sentimon.records import Alert
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.deferral import Deferral
+from stream.delivery import DeliveryConfig, Notifier
 from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
 from stream.pipeline import AggregatePipeline, PostPipeline, TeacherPipeline
@@ -149,7 +152,9 @@ async def worker_role(ctx: RoleContext) -> None:
         TeacherBudget(ctx.redis, ctx.keys, settings),
         ctx.metrics,
     )
-    aggregates = AggregatePipeline(settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics)
+    aggregates = AggregatePipeline(
+        settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics, alert_followers(ctx)
+    )
     ctx.consume(ctx.topics.posts, "score-posts", posts.handle, settings.batch_size)
     # Aggregates are read every few seconds: larger, rarer batches leave the event loop to scoring.
     ctx.consume(ctx.topics.verdicts, "aggregate-verdicts", aggregates.handle, 512, within=AGGREGATE_WITHIN_SECONDS)
@@ -161,6 +166,16 @@ async def worker_role(ctx: RoleContext) -> None:
             ctx.metrics.set_model(scorer.holder.version)
 
     ctx.every(settings.model_poll_seconds, "poll-model", poll_model)
+
+
+def alert_followers(ctx: RoleContext) -> list[Callable[[Sequence[Alert]], None]]:
+    """What happens to a new alert besides the alerts topic: webhooks and an LLM summary, when configured."""
+    settings = ctx.settings
+    followers: list[Callable[[Sequence[Alert]], None]] = []
+    if settings.alert_webhooks:
+        dead_letters = functools.partial(ctx.outbox.publish, ctx.topics.dlq)
+        followers.append(Notifier(ctx.redis, ctx.keys, DeliveryConfig.of(settings), dead_letters).submit)
+    return followers
 
 
 async def teacher_role(ctx: RoleContext) -> None:
