@@ -14,6 +14,7 @@ Counter fields of an aggregate hash (all integers except ``score_sum``):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,11 @@ def window_start_of(moment: datetime, window: str) -> int:
 def retention_seconds(window: str, windows_kept: int) -> int:
     """Keys of a window live for ``windows_kept`` windows (``SENTIMON_RETENTION_WINDOWS``)."""
     return window_seconds(window) * windows_kept
+
+
+def longest_retention(windows: Iterable[str], windows_kept: int) -> int:
+    """How long brand-level keys (brand set, recent list, alerts) live: as long as the longest window's."""
+    return max(retention_seconds(window, windows_kept) for window in windows)
 
 
 # The brand a verdict without any brand is counted under, so that it still shows in totals.

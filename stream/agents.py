@@ -28,6 +28,7 @@ from sentimon.records import Alert
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
+from stream.alert_summary import Summarizer, SummaryConfig
 from stream.deferral import Deferral
 from stream.delivery import DeliveryConfig, Notifier
 from stream.ledger import Ledger
@@ -175,6 +176,9 @@ def alert_followers(ctx: RoleContext) -> list[Callable[[Sequence[Alert]], None]]
     if settings.alert_webhooks:
         dead_letters = functools.partial(ctx.outbox.publish, ctx.topics.dlq)
         followers.append(Notifier(ctx.redis, ctx.keys, DeliveryConfig.of(settings), dead_letters).submit)
+    summaries = SummaryConfig.of(settings)
+    if summaries is not None:
+        followers.append(Summarizer(ctx.redis, ctx.keys, summaries).submit)
     return followers
 
 

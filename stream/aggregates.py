@@ -43,6 +43,7 @@ from sentimon.redis_layout import (
     decided_field,
     emo_field,
     flag_field,
+    longest_retention,
     pol_field,
     retention_seconds,
     window_seconds,
@@ -92,7 +93,7 @@ class Aggregator:
         self._recent_cap = settings.recent_posts
         self._dedupe_seconds = settings.dedupe_seconds
         self._retention_windows = settings.retention_windows
-        self._brand_ttl = max(retention_seconds(window, self._retention_windows) for window in self._windows)
+        self._brand_ttl = longest_retention(self._windows, self._retention_windows)
         self._script = redis.register_script(_SCRIPT)
         self._detector = SpikeDetector(redis, keys, settings) if raise_alerts else None
 

@@ -59,6 +59,7 @@ from sentimon.records import Alert, Verdict, utcnow
 from sentimon.redis_layout import (
     VOLUME,
     Keys,
+    longest_retention,
     pol_field,
     retention_seconds,
     window_seconds,
@@ -190,7 +191,7 @@ class SpikeDetector:
         self._script = redis.register_script(_SCRIPT)
         self._baseline = redis.register_script(_BASELINE)
         self._resolve = redis.register_script(_RESOLVE)
-        self._alerts_ttl = max(retention_seconds(window, settings.retention_windows) for window in settings.windows)
+        self._alerts_ttl = longest_retention(settings.windows, settings.retention_windows)
 
     async def check(self, counts: Iterable[WindowCount]) -> list[Alert]:
         """Alerts newly raised by these windows, already stored; resolves open alerts that calmed down."""
