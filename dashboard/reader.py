@@ -65,6 +65,11 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _aligned(moment: datetime, window: str) -> datetime:
+    """The start of the window holding ``moment``: series are read window by window from there."""
+    return datetime.fromtimestamp(window_start(moment.timestamp(), window), UTC)
+
+
 class Reader:
     def __init__(self, client: redis.Redis, settings: Settings) -> None:
         self.client = client
@@ -78,13 +83,13 @@ class Reader:
 
     def snapshot(self, brands: Sequence[str], period: Period, window: str, now: datetime) -> Snapshot:
         """Reads the view of ``brands`` over ``period``, its start aligned to a ``window`` boundary."""
-        since = datetime.fromtimestamp(window_start(period.since.timestamp(), window), UTC)
+        since = _aligned(period.since, window)
         period = Period(since, period.until)
         before = period.previous()
         recent = self._recent(brands)
         series = self._series(brands, window, since, period.until)
         # The previous period ends one second before this one starts: a window belongs to one period only.
-        previous = self._series(brands, window, before.since, before.until - timedelta(seconds=1))
+        previous = self._series(brands, window, _aligned(before.since, window), before.until - timedelta(seconds=1))
         alerts = self._alerts(brands, period, recent)
         posts = sorted(
             (v for v in recent.values() if since <= v.created_at <= period.until),

@@ -6,9 +6,10 @@ reads later (or a webhook receiver gets) is what the data said at that moment.
 **The statistic.** Raw ratios of frequencies put words seen once or twice on top: a word in 1 of 20
 window posts and 0 of 400 baseline posts has an "infinite" lift. Instead every item (term, aspect,
 emotion) is scored with the log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi
-and Quinn (2008, "Fightin' Words", §3.5.1). With ``y_w``/``n`` the window's count of item ``w`` and
-of all items, ``b_w``/``m`` the baseline's, and a prior ``a_w = a0 · (y_w + b_w) / (n + m)`` that
-shrinks every estimate toward the item's pooled frequency::
+and Quinn (2008, "Fightin' Words", §3.5.1), applied to presence in posts: with ``y_w`` the window's
+posts that have item ``w`` out of its ``n`` posts, ``b_w``/``m`` the same for the baseline, and a
+prior ``a_w = a0 · (y_w + b_w) / (n + m)`` (``a0`` = ``PRIOR_WEIGHT`` pseudo-posts) that shrinks
+every estimate toward the item's pooled rate::
 
     δ_w = log((y_w + a_w) / (n + a0 − y_w − a_w)) − log((b_w + a_w) / (m + a0 − b_w − a_w))
     z_w = δ_w / sqrt(1 / (y_w + a_w) + 1 / (b_w + a_w))
@@ -81,12 +82,8 @@ def brand_words(brand: str) -> frozenset[str]:
     return frozenset([*parts, "".join(parts)])
 
 
-def log_odds(window: Mapping[str, int], baseline: Mapping[str, int]) -> list[tuple[str, float]]:
-    """(item, z) of every item of the window, highest z first; see the module docstring.
-
-    ``n`` and ``m`` are the summed counts of each side, so an item is weighed against all the others.
-    """
-    n, m = sum(window.values()), sum(baseline.values())
+def log_odds(window: Mapping[str, int], baseline: Mapping[str, int], n: int, m: int) -> list[tuple[str, float]]:
+    """(item, z) of every item of the window, highest z first; ``n``/``m`` are the posts of each side."""
     pooled = n + m
     scored = []
     for item, y in window.items():
@@ -94,7 +91,7 @@ def log_odds(window: Mapping[str, int], baseline: Mapping[str, int]) -> list[tup
         prior = PRIOR_WEIGHT * (y + b) / pooled
         rest_window, rest_baseline = n + PRIOR_WEIGHT - y - prior, m + PRIOR_WEIGHT - b - prior
         if rest_window <= 0 or rest_baseline <= 0:
-            continue  # the only item there is: nothing to be over-represented against
+            continue  # in every post of both sides: nothing to be over-represented against
         delta = math.log((y + prior) / rest_window) - math.log((b + prior) / rest_baseline)
         scored.append((item, delta / math.sqrt(1 / (y + prior) + 1 / (b + prior))))
     scored.sort(key=lambda entry: (-entry[1], entry[0]))
@@ -115,7 +112,7 @@ def top_lifts(window: Counter[str], baseline: Counter[str], posts: int, base_pos
             lift=round(((window[item] + 0.5) / (posts + 1)) / ((baseline[item] + 0.5) / (base_posts + 1)), 3),
             z=round(z, 3),
         )
-        for item, z in log_odds(window, baseline)
+        for item, z in log_odds(window, baseline, posts, base_posts)
         if window[item] >= MIN_COUNT and z > 0
     ]
     return listed[:limit]

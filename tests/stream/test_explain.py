@@ -104,7 +104,7 @@ def test_rare_terms_do_not_outrank_frequent_over_represented_ones() -> None:
     """A word in 2 of 20 window posts and never before is less telling than one in 15 of 20 posts."""
     window = Counter({"outage": 15, "zebra": 2, "app": 10})
     baseline = Counter({"app": 200, "outage": 3, "price": 150})
-    ranked = [item for item, _ in log_odds(window, baseline)]
+    ranked = [item for item, _ in log_odds(window, baseline, 20, 400)]
     assert ranked[0] == "outage"
     assert ranked.index("zebra") > ranked.index("outage")
 
