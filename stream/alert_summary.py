@@ -11,7 +11,6 @@ A failed request is logged and leaves the alert without a summary; it is not ret
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from models.teacher.summary_prompt import build_summary_prompt
 from sentimon.records import Alert
 from sentimon.redis_layout import Keys, longest_retention
 from sentimon.settings import Settings
+from stream.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +67,12 @@ class Summarizer:
         self._config = config
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._client = client or httpx.AsyncClient(timeout=config.timeout, headers=headers)
-        self._pending: set[asyncio.Task[object]] = set()
+        self.background = Background()
 
     def submit(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts:
-            if alert.backfill:
-                continue
-            task = asyncio.get_running_loop().create_task(self.summarize(alert))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-
-    async def drain(self) -> None:
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+            if not alert.backfill:
+                self.background.start(self.summarize(alert))
 
     async def summarize(self, alert: Alert) -> str | None:
         """The summary, stored; None when the budget is spent or the LLM failed (logged)."""

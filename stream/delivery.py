@@ -41,6 +41,7 @@ import redis.asyncio as aioredis
 from sentimon.records import Alert, DlqRecord
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
+from stream.background import Background
 from stream.types import OutMessage
 
 log = logging.getLogger(__name__)
@@ -218,19 +219,12 @@ class Notifier:
         self._config = config
         self._dead_letters = dead_letters
         self._sender = sender or Sender(config)
-        self._pending: set[asyncio.Task[object]] = set()
+        self.background = Background()
 
     def submit(self, alerts: Sequence[Alert]) -> None:
         """Deliver in the background; the caller goes on counting."""
         for alert in alerts:
-            task = asyncio.get_running_loop().create_task(self.deliver(alert))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-
-    async def drain(self) -> None:
-        """Wait for background deliveries (tests, and a clean stop)."""
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+            self.background.start(self.deliver(alert))
 
     async def deliver(self, alert: Alert) -> dict[str, Outcome]:
         """What happened for each webhook that wants this alert's brand, by webhook name."""

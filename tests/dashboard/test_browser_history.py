@@ -61,7 +61,6 @@ def test_a_replayed_past_shows_under_a_past_range(
     browser_page.goto(dashboard_url)
     browser_page.get_by_text("No posts for these brands in this time range").wait_for(timeout=TIMEOUT_MS)
     sidebar = browser_page.locator("[data-testid=stSidebar]")
-    sidebar.get_by_text("Live refresh").click()  # a past range needs no refresh; keeps the page still
 
     sidebar.get_by_text("Around the newest data").click()
     browser_page.locator(".st-key-overview [data-testid=stMetricValue]", has_text=total).wait_for(timeout=TIMEOUT_MS)

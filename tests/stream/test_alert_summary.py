@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 
+from sentimon.cli.alert_cmds import sample_alert
 from sentimon.records import Alert, Explanation, Lift, RepresentativePost
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
@@ -23,21 +23,11 @@ INJECTION = (
 
 
 def alert(posts: list[str]) -> Alert:
-    return Alert(
-        brand="acme",
-        window="1m",
-        window_start=datetime(2026, 1, 5, 9, 30, tzinfo=UTC),
-        kind="negative_share",
-        value=0.8,
-        baseline_mean=0.2,
-        baseline_std=0.05,
-        z=12.0,
-        volume=30,
-        explanation=Explanation(
-            terms=[Lift(item="late", count=20, baseline_count=1, lift=9.5, z=6.1)],
-            posts=[RepresentativePost(post_id=f"p{i}", text=text) for i, text in enumerate(posts)],
-        ),
+    explanation = Explanation(
+        terms=[Lift(item="late", count=20, baseline_count=1, lift=9.5, z=6.1)],
+        posts=[RepresentativePost(post_id=f"p{i}", text=text) for i, text in enumerate(posts)],
     )
+    return sample_alert("acme").model_copy(update={"explanation": explanation})
 
 
 def structure(request_body: bytes) -> tuple[object, ...]:
@@ -97,7 +87,7 @@ async def test_summaries_stop_at_the_hourly_budget_and_skip_backfill(
     client = async_client()
     summarizer = Summarizer(client, keys, config)
     summarizer.submit([alert(["a b"]).model_copy(update={"backfill": True})])
-    await summarizer.drain()
+    await summarizer.background.drain()
     results = [await summarizer.summarize(alert([f"post {i}"])) for i in range(3)]
     await client.aclose()
     assert results == [SUMMARY, SUMMARY, None]

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from sentimon.cli import main
+from sentimon.cli.alert_cmds import sample_alert
 from sentimon.records import Alert, DlqRecord, Explanation, Lift, RepresentativePost
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
@@ -35,23 +35,13 @@ SECRET = "s3cret"
 
 
 def alert(brand: str = "acme", *, backfill: bool = False, post: str = "parcel late <!channel>") -> Alert:
-    return Alert(
-        brand=brand,
-        window="1m",
-        window_start=datetime.now(UTC).replace(second=0, microsecond=0),
-        kind="negative_share",
-        value=0.8,
-        baseline_mean=0.2,
-        baseline_std=0.05,
-        z=12.0,
-        volume=30,
-        backfill=backfill,
-        explanation=Explanation(
-            terms=[Lift(item="late", count=20, baseline_count=1, lift=9.5, z=6.1)],
-            aspects=[Lift(item="delivery (negative)", count=24, baseline_count=0, lift=30.0, z=7.0)],
-            posts=[RepresentativePost(post_id="p1", text=post)],
-        ),
+    """The CLI's sample alert with an explanation worth rendering, and a post that tries to ping a channel."""
+    explanation = Explanation(
+        terms=[Lift(item="late", count=20, baseline_count=1, lift=9.5, z=6.1)],
+        aspects=[Lift(item="delivery (negative)", count=24, baseline_count=0, lift=30.0, z=7.0)],
+        posts=[RepresentativePost(post_id="p1", text=post)],
     )
+    return sample_alert(brand).model_copy(update={"backfill": backfill, "explanation": explanation})
 
 
 def config(settings: Settings, hooks: str, retries: int = 3) -> DeliveryConfig:
@@ -112,7 +102,8 @@ async def test_two_workers_deliver_an_alert_once_signed(settings: Settings, keys
     request = receiver.requests[0]
     assert verify(request.headers, request.body)
     assert Alert.model_validate_json(request.body) == the_alert
-    forged = request.body.replace(b"0.8", b"0.1")
+    forged = request.body.replace(b'"acme"', b'"evil"')
+    assert forged != request.body
     assert not verify(request.headers, forged)
     assert dead.records == []
 
@@ -162,7 +153,7 @@ async def test_routing_by_brand_slack_payload_backfill_and_mute(
     client = async_client()
     notifier = Notifier(client, keys, cfg, Dead())
     notifier.submit([alert("acme")])
-    await notifier.drain()
+    await notifier.background.drain()
     assert await notifier.deliver(alert("initech")) == {}
     backfill = await notifier.deliver(alert("globex", backfill=True))
     redis_client.set(keys.mute("globex"), json.dumps({"by": "ops"}), ex=60)
