@@ -27,6 +27,7 @@ if ARGV[6] == '1' then
       return 0
     end
     redis.call('HSET', KEYS[4], open['id'], 'stale')
+    redis.call('EXPIRE', KEYS[4], ARGV[5])
   end
   redis.call('SET', KEYS[3], cjson.encode({id = ARGV[7], last = tonumber(ARGV[8])}), 'EX', ARGV[1])
 end

@@ -327,7 +327,7 @@ class SpikeDetector:
     async def _resolve_calm(self, checked: Sequence[_Checked]) -> None:
         """Resolve each open alert whose brand has a window back within the baseline band."""
         calm = [
-            (c.count, c.opened[spike.kind])
+            (c.count, spike.kind, c.opened[spike.kind])
             for c in checked
             for spike in c.spikes
             if spike.kind in c.opened
@@ -337,11 +337,10 @@ class SpikeDetector:
         if not calm:
             return
         pipe = self._redis.pipeline(transaction=False)
-        for count, opened in calm:
-            kind = opened.ident.rsplit("|", 1)[1]
+        for count, kind, opened in calm:
             await self._resolve(
                 keys=[self._keys.alert_open(count.window, count.brand, kind), self._keys.alerts_resolved],
-                args=[opened.raw, opened.ident, datetime.fromtimestamp(count.start, UTC).isoformat()],
+                args=[opened.raw, opened.ident, datetime.fromtimestamp(count.start, UTC).isoformat(), self._alerts_ttl],
                 client=pipe,
             )
         await pipe.execute()

@@ -4,7 +4,8 @@
 -- worker has opened since.
 --
 -- KEYS: 1 open marker, 2 resolved hash
--- ARGV: 1 the open marker's value as read, 2 alert id, 3 when (start of the calm window, ISO 8601)
+-- ARGV: 1 the open marker's value as read, 2 alert id, 3 when (start of the calm window, ISO 8601),
+--       4 TTL of the resolved hash (the alerts' own)
 -- Returns 1 when resolved here, 0 when the marker had changed.
 
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -12,4 +13,5 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
