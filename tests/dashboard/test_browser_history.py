@@ -73,10 +73,11 @@ def test_a_replayed_past_shows_under_a_past_range(
     browser_page.get_by_text("No posts for these brands in this time range").wait_for(timeout=TIMEOUT_MS)
 
     sidebar.get_by_text("Custom from–to").click()
+    # One date at a time: each change re-runs the page, which would redraw a second input mid-typing.
     set_date(browser_page, "From (UTC)", ten_days_ago)
+    browser_page.get_by_text(f", {ten_days_ago:%Y-%m-%d} 00:00 –").wait_for()
     set_date(browser_page, "To (UTC)", ten_days_ago)
-    caption = browser_page.get_by_text(f"{ten_days_ago:%Y-%m-%d} 00:00 – {ten_days_ago:%Y-%m-%d} 23:59")
-    caption.wait_for(timeout=TIMEOUT_MS)
+    browser_page.get_by_text(f"{ten_days_ago:%Y-%m-%d} 00:00 – {ten_days_ago:%Y-%m-%d} 23:59").wait_for()
     browser_page.locator(".st-key-overview [data-testid=stMetricValue]", has_text=total).wait_for(timeout=TIMEOUT_MS)
     assert overview(browser_page)["Posts"] == total
     periods = browser_page.locator(".st-key-table_periods [role=gridcell]")
