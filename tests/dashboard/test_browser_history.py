@@ -26,15 +26,25 @@ from tests.stream.posts import make_posts
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 POSTS = 120
 
 
-def set_date(page: Page, label: str, day: datetime) -> None:
+def set_date(page: Page, label: str, day: datetime, then_shows: str) -> None:
+    """Type a date and wait until the page's caption shows ``then_shows``; typed again if a re-run ate it."""
     box = page.locator("[data-testid=stDateInput]").filter(has_text=label).locator("input")
-    box.fill(f"{day:%Y-%m-%d}")  # a native date input: Playwright fills it in ISO form
-    box.press("Enter")
+    for _ in range(3):
+        box.fill(f"{day:%Y-%m-%d}")  # a native date input: Playwright fills it in ISO form
+        box.press("Enter")
+        try:
+            page.get_by_text(then_shows).wait_for(timeout=TIMEOUT_MS // 3)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the page never showed {then_shows!r} after {label} = {day:%Y-%m-%d}")
 
 
 def test_a_replayed_past_shows_under_a_past_range(
@@ -73,11 +83,11 @@ def test_a_replayed_past_shows_under_a_past_range(
     browser_page.get_by_text("No posts for these brands in this time range").wait_for(timeout=TIMEOUT_MS)
 
     sidebar.get_by_text("Custom from–to").click()
+    browser_page.get_by_text("Custom from–to in").wait_for()
     # One date at a time: each change re-runs the page, which would redraw a second input mid-typing.
-    set_date(browser_page, "From (UTC)", ten_days_ago)
-    browser_page.get_by_text(f", {ten_days_ago:%Y-%m-%d} 00:00 –").wait_for()
-    set_date(browser_page, "To (UTC)", ten_days_ago)
-    browser_page.get_by_text(f"{ten_days_ago:%Y-%m-%d} 00:00 – {ten_days_ago:%Y-%m-%d} 23:59").wait_for()
+    day = f"{ten_days_ago:%Y-%m-%d}"
+    set_date(browser_page, "From (UTC)", ten_days_ago, f", {day} 00:00 –")
+    set_date(browser_page, "To (UTC)", ten_days_ago, f"{day} 00:00 – {day} 23:59")
     browser_page.locator(".st-key-overview [data-testid=stMetricValue]", has_text=total).wait_for(timeout=TIMEOUT_MS)
     assert overview(browser_page)["Posts"] == total
     periods = browser_page.locator(".st-key-table_periods [role=gridcell]")
