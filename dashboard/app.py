@@ -13,8 +13,10 @@ import redis
 import streamlit as st
 
 from dashboard import gate, views
-from dashboard.model import Counts, choose_window
+from dashboard.actions import Actions
+from dashboard.model import AROUND_NEWEST, Counts, choose_window
 from dashboard.reader import Reader, client_for, redacted
+from sentimon.redis_layout import Keys, longest_retention, window_seconds
 from sentimon.settings import Settings
 
 KNOWN_BRANDS = "known_brands"
@@ -30,8 +32,11 @@ def known_brands(reader: Reader) -> list[str]:
 
 
 def live(settings: Settings, controls: views.Controls) -> None:
-    reader = Reader(client_for(settings.redis_url), settings)
-    window = choose_window(controls.span_seconds, settings.windows)
+    client = client_for(settings.redis_url)
+    reader = Reader(client, settings)
+    keys = Keys(settings.redis_prefix)
+    actions = Actions(client, keys, longest_retention(settings.windows, settings.retention_windows))
+    coarsest = max(settings.windows, key=window_seconds)
     now = datetime.now(UTC)
     try:
         brands = reader.brands()
@@ -47,8 +52,14 @@ def live(settings: Settings, controls: views.Controls) -> None:
         if not controls.brands:
             st.info("Pick one or more brands in the sidebar.")
             return
-        snapshot = reader.snapshot(controls.brands, controls.span_seconds, window, now)
-        latest = reader.latest(controls.brands, window) if snapshot.total.volume == 0 else None
+        newest = reader.latest(controls.brands, coarsest, end=True) if controls.range_label == AROUND_NEWEST else None
+        period = controls.period(now, newest)
+        if period.since >= period.until:
+            st.error("The range must start before it ends.")
+            return
+        window = choose_window(period.span_seconds, settings.windows, settings.retention_windows)
+        snapshot = reader.snapshot(controls.brands, period, window, now)
+        latest = reader.latest(controls.brands, coarsest) if snapshot.total.volume == 0 else None
     except redis.RedisError as exc:
         st.error(
             f"Redis is unreachable at {redacted(settings.redis_url)} ({type(exc).__name__}: {exc})."
@@ -58,11 +69,15 @@ def live(settings: Settings, controls: views.Controls) -> None:
     views.header(snapshot, controls)
     if snapshot.total.volume == 0:
         where = f" The newest data is from {latest:%Y-%m-%d %H:%M} UTC." if latest else ""
-        st.info(f"No posts for these brands in this time range.{where} Pick a longer range.")
+        st.info(
+            f"No posts for these brands in this time range.{where} Pick a longer range,"
+            f" “{AROUND_NEWEST}” or a custom from–to."
+        )
     else:
         views.overview(snapshot)
         views.trends(snapshot, settings)
-        views.alerts(snapshot)
+        views.comparison(snapshot)
+        views.alerts(snapshot, actions)
         views.posts(snapshot, settings)
     views.system(snapshot.system, snapshot.total, now)
 

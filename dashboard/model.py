@@ -43,16 +43,39 @@ TIME_RANGES: dict[str, int] = {
     "Last 7 d": 7 * 24 * 3600,
 }
 DEFAULT_RANGE = "Last 1 h"
+AROUND_NEWEST = "Around the newest data"
+CUSTOM = "Custom from–to"
+RANGE_CHOICES: tuple[str, ...] = (*TIME_RANGES, AROUND_NEWEST, CUSTOM)
+AROUND_NEWEST_SECONDS = 24 * 3600
 MAX_POINTS = 400
 
 
-def choose_window(span_seconds: int, windows: Iterable[str]) -> str:
+@dataclass(frozen=True)
+class Period:
+    """The time range in view, [since, until], in event time: what the posts say, not when they arrived."""
+
+    since: datetime
+    until: datetime
+
+    @property
+    def span_seconds(self) -> int:
+        return max(1, int((self.until - self.since).total_seconds()))
+
+    def previous(self) -> Period:
+        """The period of the same length just before: what "change" is measured against."""
+        return Period(self.since - (self.until - self.since), self.since)
+
+
+def choose_window(span_seconds: int, windows: Iterable[str], windows_kept: int) -> str:
     """Finest kept window that both covers the span and keeps the chart readable."""
     ordered = sorted(windows, key=window_seconds)
     if not ordered:
         raise ValueError("no aggregate windows are configured")
     for window in ordered:
-        if span_seconds / window_seconds(window) <= MAX_POINTS and retention_seconds(window) >= span_seconds:
+        if (
+            span_seconds / window_seconds(window) <= MAX_POINTS
+            and retention_seconds(window, windows_kept) >= span_seconds
+        ):
             return window
     return ordered[-1]
 
@@ -137,21 +160,37 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AlertView:
     alert: Alert
     posts: list[Verdict | str]
     """Verdicts behind the alert when still kept, else the bare post text or id."""
+    resolved: str | None = None
+    """Start of the window that came back within the baseline band (or "stale"); None while open."""
+    ack: Acknowledgement | None = None
+    summary: str | None = None
 
     @property
     def ident(self) -> str:
-        a = self.alert
-        return f"{a.brand}|{a.window}|{int(a.window_start.timestamp())}|{a.kind}"
+        return self.alert.ident
+
+    @property
+    def status(self) -> str:
+        if self.alert.backfill:
+            return "backfill"
+        state = "open" if self.resolved is None else "resolved"
+        return f"{state}, acknowledged" if self.ack else state
 
     @property
     def title(self) -> str:
         a = self.alert
         what = "negative share" if a.kind == "negative_share" else "volume"
-        return f"{a.window_start:%Y-%m-%d %H:%M} UTC · {a.brand} · {what} spike, z={a.z:.1f}"
+        return f"{a.window_start:%Y-%m-%d %H:%M} UTC · {a.brand} · {what} spike, z={a.z:.1f} · {self.status}"
 
 
 @dataclass(frozen=True)
@@ -219,19 +258,62 @@ class Snapshot:
     """Everything one refresh of the page shows, read in one pass."""
 
     now: datetime
-    since: datetime
+    period: Period
     window: str
     brands: list[str]
     series: list[Series]
+    previous: list[Series]
+    """The same brands over the period of the same length just before: the comparison's baseline."""
     alerts: list[AlertView]
     posts: list[Verdict]
     system: System
     skipped: int
     """Entries in Redis that could not be parsed; shown, never hidden."""
+    muted: dict[str, Mute] = field(default_factory=dict)
+
+    @property
+    def since(self) -> datetime:
+        return self.period.since
 
     @cached_property
     def total(self) -> Counts:
         return total(s.total for s in self.series)
+
+
+@dataclass(frozen=True)
+class Mute:
+    by: str
+    until: datetime
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """One brand in this period against the previous one of the same length."""
+
+    brand: str
+    now: Counts
+    before: Counts
+    voice: float | None
+    """Share of voice: the brand's share of all posts of the brands in view."""
+    voice_before: float | None
+
+
+def period_changes(series: Iterable[Series], previous: Iterable[Series]) -> list[PeriodChange]:
+    """Share of voice and its change, per brand, from the two periods' totals."""
+    now = {s.brand: s.total for s in series}
+    before = {s.brand: s.total for s in previous}
+    all_now = sum(c.volume for c in now.values())
+    all_before = sum(c.volume for c in before.values())
+    return [
+        PeriodChange(
+            brand,
+            counts,
+            before.get(brand, Counts()),
+            counts.volume / all_now if all_now else None,
+            before.get(brand, Counts()).volume / all_before if all_before else None,
+        )
+        for brand, counts in now.items()
+    ]
 
 
 def parse_time(value: object) -> datetime | None:

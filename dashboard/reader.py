@@ -1,4 +1,4 @@
-"""Every Redis read of the dashboard, and nothing else: the dashboard never writes.
+"""Every Redis read of the dashboard, and nothing else (the operator's few writes are in ``actions``).
 
 A page refresh costs a handful of round trips (pipelines per kind of key), so
 a refresh every two seconds stays cheap even with several operators watching.
@@ -18,9 +18,12 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from dashboard.model import (
+    Acknowledgement,
     AlertView,
     Counts,
     ModelEntry,
+    Mute,
+    Period,
     Point,
     Series,
     Snapshot,
@@ -64,6 +67,11 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _aligned(moment: datetime, window: str) -> datetime:
+    """The start of the window holding ``moment``: series are read window by window from there."""
+    return datetime.fromtimestamp(window_start(moment.timestamp(), window), UTC)
+
+
 class Reader:
     def __init__(self, client: redis.Redis, settings: Settings) -> None:
         self.client = client
@@ -75,18 +83,43 @@ class Reader:
     def brands(self) -> list[str]:
         return sorted(self.client.smembers(self.keys.brands))
 
-    def snapshot(self, brands: Sequence[str], span_seconds: int, window: str, now: datetime) -> Snapshot:
-        """Reads the view of ``brands`` over the last ``span_seconds``, aligned to ``window`` boundaries."""
-        since = datetime.fromtimestamp(window_start((now - timedelta(seconds=span_seconds)).timestamp(), window), UTC)
+    def snapshot(self, brands: Sequence[str], period: Period, window: str, now: datetime) -> Snapshot:
+        """Reads the view of ``brands`` over ``period``, its start aligned to a ``window`` boundary."""
+        since = _aligned(period.since, window)
+        period = Period(since, period.until)
+        before = period.previous()
         recent = self._recent(brands)
-        series = self._series(brands, window, since, now)
-        alerts = self._alerts(brands, since, now, recent)
-        posts = sorted((v for v in recent.values() if v.created_at >= since), key=lambda v: v.created_at, reverse=True)
+        series = self._series(brands, window, since, period.until)
+        # The previous period ends one second before this one starts: a window belongs to one period only.
+        previous = self._series(brands, window, _aligned(before.since, window), before.until - timedelta(seconds=1))
+        alerts = self._alerts(brands, period, recent)
+        posts = sorted(
+            (v for v in recent.values() if since <= v.created_at <= period.until),
+            key=lambda v: v.created_at,
+            reverse=True,
+        )
         system = self.system()
-        return Snapshot(now, since, window, list(brands), series, alerts, posts, system, self.skipped)
+        return Snapshot(
+            now, period, window, list(brands), series, previous, alerts, posts, system, self.skipped, self.mutes(brands)
+        )
 
-    def _series(self, brands: Sequence[str], window: str, since: datetime, now: datetime) -> list[Series]:
-        lo, hi = since.timestamp(), now.timestamp()
+    def mutes(self, brands: Sequence[str]) -> dict[str, Mute]:
+        """Brands whose alerts are muted now, with who muted them and until when."""
+        found: dict[str, Mute] = {}
+        for brand, raw in zip(
+            brands, self.client.mget([self.keys.mute(b) for b in brands]) if brands else [], strict=True
+        ):
+            if raw is None:
+                continue
+            try:
+                doc = json.loads(raw)
+                found[brand] = Mute(str(doc["by"]), datetime.fromisoformat(doc["until"]))
+            except (*_BAD_ENTRY, AttributeError):
+                self.skipped += 1
+        return found
+
+    def _series(self, brands: Sequence[str], window: str, since: datetime, until: datetime) -> list[Series]:
+        lo, hi = since.timestamp(), until.timestamp()
         pipe = self.client.pipeline(transaction=False)
         for brand in brands:
             pipe.zrangebyscore(self.keys.agg_index(window, brand), lo, hi, withscores=True)
@@ -128,15 +161,10 @@ class Reader:
             verdicts.setdefault(verdict.post_id, verdict)
         return verdicts
 
-    def _alerts(
-        self,
-        brands: Sequence[str],
-        since: datetime,
-        now: datetime,
-        recent: dict[str, Verdict],
-    ) -> list[AlertView]:
+    def _alerts(self, brands: Sequence[str], period: Period, recent: dict[str, Verdict]) -> list[AlertView]:
+        """Alerts of the brands whose window starts in the period (alerts are scored by event time)."""
         alerts: list[Alert] = []
-        for raw in self.client.zrevrangebyscore(self.keys.alerts, now.timestamp(), since.timestamp()):
+        for raw in self.client.zrevrangebyscore(self.keys.alerts, period.until.timestamp(), period.since.timestamp()):
             try:
                 alert = Alert.model_validate_json(raw)
             except _BAD_ENTRY:
@@ -150,7 +178,33 @@ class Reader:
             if missing
             else {}
         )
-        return [AlertView(a, [recent.get(pid) or texts.get(pid) or pid for pid in a.post_ids]) for a in alerts]
+        if not alerts:
+            return []
+        idents = [a.ident for a in alerts]
+        pipe = self.client.pipeline(transaction=False)
+        for key in (self.keys.alerts_resolved, self.keys.alert_acks, self.keys.alert_summaries):
+            pipe.hmget(key, idents)
+        resolved, acks, summaries = pipe.execute()
+        return [
+            AlertView(
+                a,
+                [recent.get(pid) or texts.get(pid) or pid for pid in a.post_ids],
+                resolved=resolved[i],
+                ack=self._ack(acks[i]),
+                summary=summaries[i],
+            )
+            for i, a in enumerate(alerts)
+        ]
+
+    def _ack(self, raw: str | None) -> Acknowledgement | None:
+        if raw is None:
+            return None
+        try:
+            doc = json.loads(raw)
+            return Acknowledgement(str(doc["by"]), datetime.fromisoformat(doc["at"]))
+        except (*_BAD_ENTRY, AttributeError):
+            self.skipped += 1
+            return None
 
     def system(self) -> System:
         pipe = self.client.pipeline(transaction=False)
@@ -206,10 +260,12 @@ class Reader:
                 self.skipped += 1
         return System(workers, teachers, models, current, rounds)
 
-    def latest(self, brands: Sequence[str], window: str) -> datetime | None:
-        """Start of the newest window of any of the brands, to tell the operator where the data is."""
+    def latest(self, brands: Sequence[str], window: str, *, end: bool = False) -> datetime | None:
+        """Start (or ``end``) of the newest window of any of the brands: where the data is."""
         pipe = self.client.pipeline(transaction=False)
         for brand in brands:
             pipe.zrevrange(self.keys.agg_index(window, brand), 0, 0, withscores=True)
         starts = [score for found in pipe.execute() for _, score in found]
-        return datetime.fromtimestamp(max(starts), UTC) if starts else None
+        if not starts:
+            return None
+        return datetime.fromtimestamp(max(starts) + (window_seconds(window) if end else 0), UTC)

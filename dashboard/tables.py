@@ -8,14 +8,14 @@ The CSV export guards against the spreadsheet version of the same attack.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
 
-from dashboard.model import EMOTIONS, AlertView, Series, System
+from dashboard.model import EMOTIONS, AlertView, Mute, PeriodChange, Series, System
 from sentimon.labels import POLARITIES, emotion_groups
-from sentimon.records import Verdict
+from sentimon.records import Explanation, Verdict
 from sentimon.redis_layout import NO_BRAND
 from sentimon.text import first_visible
 
@@ -73,6 +73,11 @@ def alerts(views: Sequence[AlertView]) -> pd.DataFrame:
             "window start": [v.alert.window_start for v in views],
             "brand": [v.alert.brand for v in views],
             "kind": [v.alert.kind for v in views],
+            "status": [v.status for v in views],
+            "resolved with window": [v.resolved for v in views],
+            "acknowledged by": [v.ack.by if v.ack else None for v in views],
+            "acknowledged at": [v.ack.at if v.ack else None for v in views],
+            "why": [_top_reason(v) for v in views],
             "value": [round(v.alert.value, 3) for v in views],
             "baseline": [round(v.alert.baseline_mean, 3) for v in views],
             "z": [round(v.alert.z, 2) for v in views],
@@ -80,6 +85,80 @@ def alerts(views: Sequence[AlertView]) -> pd.DataFrame:
             "window": [v.alert.window for v in views],
         }
     )
+
+
+def _top_reason(view: AlertView) -> str:
+    """The first aspect and the first terms of the explanation: enough to scan a list of alerts."""
+    why = view.alert.explanation
+    if why is None:
+        return ""
+    return ", ".join([x.item for x in why.aspects[:1]] + [x.item for x in why.terms[:3]])
+
+
+def lifts(why: Explanation) -> pd.DataFrame:
+    rows = [
+        {
+            "what": what,
+            "item": x.item,
+            "posts": x.count,
+            "baseline posts": x.baseline_count,
+            "lift": x.lift,
+            "z": x.z,
+        }
+        for what, found in (("aspect", why.aspects), ("emotion", why.emotions), ("term", why.terms))
+        for x in found
+    ]
+    return pd.DataFrame(rows, columns=["what", "item", "posts", "baseline posts", "lift", "z"])
+
+
+def typical(why: Explanation) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"text": [p.text for p in why.posts], "post_id": [p.post_id for p in why.posts]}, columns=["text", "post_id"]
+    )
+
+
+def mutes(muted: Mapping[str, Mute]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "muted brand": list(muted),
+            "by": [m.by for m in muted.values()],
+            "until (UTC)": [m.until for m in muted.values()],
+        }
+    )
+
+
+def period_changes(changes: Sequence[PeriodChange]) -> pd.DataFrame:
+    """Each brand now, before and the change: posts, share of voice, net sentiment, negative share."""
+    rows = []
+    for c in changes:
+        negative, negative_before = (
+            c.now.share(c.now.polarity["negative"]),
+            c.before.share(c.before.polarity["negative"]),
+        )
+        rows.append(
+            {
+                "brand": c.brand,
+                "posts": c.now.volume,
+                "posts before": c.before.volume,
+                "% share of voice": _pct(c.voice),
+                "share of voice change (pts)": _change(_pct(c.voice), _pct(c.voice_before)),
+                "net sentiment": _round(c.now.net_sentiment),
+                "net sentiment before": _round(c.before.net_sentiment),
+                "net sentiment change": _change(_round(c.now.net_sentiment), _round(c.before.net_sentiment)),
+                "% negative": _pct(negative),
+                "% negative before": _pct(negative_before),
+                "negative change (pts)": _change(_pct(negative), _pct(negative_before)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 3)
 
 
 def brands(series: Sequence[Series]) -> pd.DataFrame:

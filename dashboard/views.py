@@ -8,13 +8,30 @@ which all render text as text — never into Markdown, and nothing here allows r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, tables
-from dashboard.model import DECIDERS, DEFAULT_RANGE, EMOTIONS, TIME_RANGES, Counts, PostFilter, Snapshot, System
+from dashboard.actions import MUTE_CHOICES, Actions
+from dashboard.model import (
+    AROUND_NEWEST,
+    AROUND_NEWEST_SECONDS,
+    CUSTOM,
+    DECIDERS,
+    DEFAULT_RANGE,
+    EMOTIONS,
+    RANGE_CHOICES,
+    TIME_RANGES,
+    AlertView,
+    Counts,
+    Period,
+    PostFilter,
+    Snapshot,
+    System,
+    period_changes,
+)
 from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
 
@@ -36,10 +53,19 @@ class Controls:
     brands: list[str]
     range_label: str
     live: bool
+    custom: Period | None = None
+    """The from–to picked when ``range_label`` is the custom range."""
 
-    @property
-    def span_seconds(self) -> int:
-        return TIME_RANGES[self.range_label]
+    def period(self, now: datetime, newest: datetime | None) -> Period:
+        """The range in view: a preset ending now, the day up to the newest data, or the custom from–to."""
+        if self.range_label in TIME_RANGES:
+            return Period(now - timedelta(seconds=TIME_RANGES[self.range_label]), now)
+        if self.range_label == AROUND_NEWEST:
+            end = newest or now
+            return Period(end - timedelta(seconds=AROUND_NEWEST_SECONDS), end)
+        if self.custom is None:
+            raise ValueError("a custom range needs its from and to")
+        return self.custom
 
 
 def count(n: int) -> str:
@@ -70,15 +96,27 @@ def sidebar(settings: Settings, known_brands: list[str]) -> Controls:
     with st.sidebar:
         st.header("View")
         brands = st.multiselect("Brands", known_brands, key="brands", placeholder="Pick brands to compare")
-        range_label = st.radio("Time range", list(TIME_RANGES), index=list(TIME_RANGES).index(DEFAULT_RANGE))
+        range_label = st.radio("Time range", RANGE_CHOICES, index=RANGE_CHOICES.index(DEFAULT_RANGE))
+        custom = custom_range() if range_label == CUSTOM else None
         live = st.toggle("Live refresh", value=True, help=f"Every {settings.dashboard_refresh_seconds:g} s")
-    return Controls(brands, range_label, live)
+    return Controls(brands, range_label, live, custom)
+
+
+def custom_range() -> Period:
+    """From and to, each a UTC date and time; the default is the last seven days."""
+    today = datetime.now(UTC).date()
+    start_day = st.date_input("From (UTC)", value=today - timedelta(days=7), key="from_day")
+    start_time = st.time_input("From time", value=time(0, 0), key="from_time", label_visibility="collapsed")
+    end_day = st.date_input("To (UTC)", value=today, key="to_day")
+    end_time = st.time_input("To time", value=time(23, 59), key="to_time", label_visibility="collapsed")
+    return Period(datetime.combine(start_day, start_time, UTC), datetime.combine(end_day, end_time, UTC))
 
 
 def header(snapshot: Snapshot, controls: Controls) -> None:
+    p = snapshot.period
     st.caption(
-        f"{controls.range_label} in {snapshot.window} windows, since {snapshot.since:%Y-%m-%d %H:%M} UTC"
-        f" · updated {snapshot.now:%H:%M:%S} UTC"
+        f"{controls.range_label} in {snapshot.window} windows, {p.since:%Y-%m-%d %H:%M} – {p.until:%Y-%m-%d %H:%M}"
+        f" UTC · updated {snapshot.now:%H:%M:%S} UTC"
     )
     if snapshot.skipped:
         st.warning(f"{snapshot.skipped} entries in Redis could not be read and were left out.")
@@ -109,8 +147,20 @@ def trends(snapshot: Snapshot, settings: Settings) -> None:
     grid(tables.brands(snapshot.series), "table_brands")
 
 
-def alerts(snapshot: Snapshot) -> None:
+def comparison(snapshot: Snapshot) -> None:
+    st.subheader("Share of voice and period over period")
+    before = snapshot.period.previous()
+    st.caption(
+        f"Against the previous period of the same length, {before.since:%Y-%m-%d %H:%M} –"
+        f" {before.until:%Y-%m-%d %H:%M} UTC. Share of voice is each brand's share of the posts of the brands in view."
+    )
+    grid(tables.period_changes(period_changes(snapshot.series, snapshot.previous)), "table_periods")
+
+
+def alerts(snapshot: Snapshot, actions: Actions) -> None:
     st.subheader("Alerts")
+    if snapshot.muted:
+        grid(tables.mutes(snapshot.muted), "table_mutes")
     if not snapshot.alerts:
         st.success("No alerts for these brands in this time range.")
         return
@@ -119,10 +169,55 @@ def alerts(snapshot: Snapshot) -> None:
     by_id = {view.ident: view for view in listed}
     if st.session_state.get("alert_pick") not in by_id:
         st.session_state["alert_pick"] = listed[0].ident
-    picked = st.selectbox(
-        "Posts that drove the alert", list(by_id), format_func=lambda i: by_id[i].title, key="alert_pick"
+    picked = st.selectbox("Alert", list(by_id), format_func=lambda i: by_id[i].title, key="alert_pick")
+    view = by_id[picked]
+    explanation(view)
+    st.markdown("**Posts that drove the alert**")
+    grid(tables.alert_posts(view), "table_alert_posts")
+    operator(view, snapshot, actions)
+
+
+def explanation(view: AlertView) -> None:
+    """Why the alert fired, as computed when it fired; the LLM's summary, when one was written, as plain text."""
+    why = view.alert.explanation
+    if view.summary:
+        with st.container(key="alert_summary"):
+            st.markdown("**Summary** (written by the LLM from the posts below)")
+            st.text(view.summary)
+    if why is None:
+        st.caption("This alert was raised before alerts carried explanations.")
+        return
+    cols = st.container(key="alert_why_figures").columns(3)
+    cols[0].metric("Teacher-decided", share(why.teacher_share))
+    cols[1].metric("Posts in the spike", count(why.window_posts))
+    cols[2].metric("Baseline posts compared", count(why.baseline_posts))
+    st.markdown(
+        "**Over-represented against the baseline** (log-odds with an informative prior; lift = times as common)"
     )
-    grid(tables.alert_posts(by_id[picked]), "table_alert_posts")
+    grid(tables.lifts(why), "table_alert_why")
+    st.markdown("**Most typical posts**")
+    grid(tables.typical(why), "table_alert_typical")
+
+
+def operator(view: AlertView, snapshot: Snapshot, actions: Actions) -> None:
+    """Acknowledge the alert, mute the brand's notifications: each says who did it."""
+    brand = view.alert.brand
+    cols = st.container(key="alert_actions").columns([2, 1, 1, 1, 1])
+    name = cols[0].text_input("Your name", key="operator", placeholder="who acknowledges or mutes")
+    length = cols[1].selectbox("Mute for", list(MUTE_CHOICES), key="mute_for")
+    now = datetime.now(UTC)
+    try:
+        if cols[2].button("Acknowledge", key="ack", disabled=view.ack is not None):
+            actions.acknowledge(view.ident, name, now)
+            st.rerun()
+        if cols[3].button("Mute brand", key="mute", help="No webhook gets this brand's alerts until then"):
+            actions.mute(brand, name, MUTE_CHOICES[length], now)
+            st.rerun()
+    except ValueError as exc:
+        st.error(f"Cannot do that: {exc}.")
+    if cols[4].button("Unmute brand", key="unmute", disabled=brand not in snapshot.muted):
+        actions.unmute(brand)
+        st.rerun()
 
 
 def posts(snapshot: Snapshot, settings: Settings) -> None:
@@ -138,6 +233,12 @@ def posts(snapshot: Snapshot, settings: Settings) -> None:
     st.caption(f"{len(shown):,} of the {len(snapshot.posts):,} most recent posts kept for these brands")
     table = tables.posts(shown)
     grid(table, "table_posts")
+    if settings.dashboard_password.get_secret_value():
+        st.caption(
+            "CSV downloads are off while a dashboard password is set: Streamlit serves downloads from"
+            " /media URLs that do not check the password."
+        )
+        return
     left, right = st.columns(2)
     left.download_button(
         "Download posts (CSV)",

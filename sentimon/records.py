@@ -218,6 +218,33 @@ class RoundRecord(_Record):
     at: datetime = Field(default_factory=utcnow)
 
 
+class Lift(_Record):
+    """One thing over-represented in an alert window: a term, an aspect or an emotion."""
+
+    item: str
+    count: int = Field(description="Posts of the alert window that have it.")
+    baseline_count: int = Field(description="Posts of the baseline that have it.")
+    lift: float = Field(description="Its share in the window over its share in the baseline (smoothed).")
+    z: float = Field(description="Log-odds ratio with an informative Dirichlet prior over its standard error.")
+
+
+class RepresentativePost(_Record):
+    post_id: str
+    text: str
+
+
+class Explanation(_Record):
+    """Why an alert fired, computed when it fired (see stream/explain.py for the statistic)."""
+
+    terms: list[Lift] = Field(default_factory=list)
+    aspects: list[Lift] = Field(default_factory=list)
+    emotions: list[Lift] = Field(default_factory=list)
+    teacher_share: float | None = Field(None, description="Share of the window's posts the teacher decided.")
+    posts: list[RepresentativePost] = Field(default_factory=list, description="The window's most typical posts.")
+    window_posts: int = Field(0, description="Posts of the window the terms were counted on.")
+    baseline_posts: int = Field(0, description="Posts of the baseline the terms were counted on.")
+
+
 class Alert(_Record):
     brand: str
     window: str
@@ -230,6 +257,15 @@ class Alert(_Record):
     volume: int
     post_ids: list[str] = Field(default_factory=list, description="Negative posts that drove the spike.")
     at: datetime = Field(default_factory=utcnow)
+    backfill: bool = Field(
+        False, description="Raised on old data (a replay or backfill): stored and shown, never notified."
+    )
+    explanation: Explanation | None = None
+
+    @property
+    def ident(self) -> str:
+        """One alert per brand, window and kind: the key of its lifecycle state and its delivery claims."""
+        return f"{self.brand}|{self.window}|{int(self.window_start.timestamp())}|{self.kind}"
 
 
 RECORDS: dict[str, type[_Record]] = {

@@ -14,6 +14,7 @@ Counter fields of an aggregate hash (all integers except ``score_sum``):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,9 +40,14 @@ def window_start_of(moment: datetime, window: str) -> int:
     return window_start(aware.timestamp(), window)
 
 
-def retention_seconds(window: str) -> int:
-    """Keys of a window live for 2,880 windows: two days of 1m windows, four months of 1h."""
-    return window_seconds(window) * 2880
+def retention_seconds(window: str, windows_kept: int) -> int:
+    """Keys of a window live for ``windows_kept`` windows (``SENTIMON_RETENTION_WINDOWS``)."""
+    return window_seconds(window) * windows_kept
+
+
+def longest_retention(windows: Iterable[str], windows_kept: int) -> int:
+    """How long brand-level keys (brand set, recent list, alerts) live: as long as the longest window's."""
+    return max(retention_seconds(window, windows_kept) for window in windows)
 
 
 # The brand a verdict without any brand is counted under, so that it still shows in totals.
@@ -116,6 +122,37 @@ class Keys:
     def alerted(self, window: str, brand: str, start: int, kind: str) -> str:
         """Marker so that one window raises one alert of a kind."""
         return self._k("alerted", window, brand, start, kind)
+
+    def alert_open(self, window: str, brand: str, kind: str) -> str:
+        """JSON {id, last}: the brand's open alert of this window length and kind, and its last high window."""
+        return self._k("alertopen", window, brand, kind)
+
+    @property
+    def alerts_resolved(self) -> str:
+        """Hash alert id -> start (ISO 8601) of the window that came back within the baseline band."""
+        return self._k("alerts", "resolved")
+
+    @property
+    def alert_acks(self) -> str:
+        """Hash alert id -> JSON {by, at}: who acknowledged the alert on the dashboard, and when."""
+        return self._k("alerts", "acks")
+
+    @property
+    def alert_summaries(self) -> str:
+        """Hash alert id -> the LLM's one-paragraph summary, written after the alert."""
+        return self._k("alerts", "summaries")
+
+    def alert_summary_budget(self, hour: int) -> str:
+        """Counter of LLM summaries asked for in one hour bucket."""
+        return self._k("alerts", "summarybudget", hour)
+
+    def mute(self, brand: str) -> str:
+        """JSON {by, until}: the brand's alerts are not delivered while this key lives."""
+        return self._k("mute", brand)
+
+    def delivery(self, alert_id: str, target: str) -> str:
+        """Claim of one alert's delivery to one webhook: the worker that sets it (NX) sends it."""
+        return self._k("delivery", target, alert_id)
 
     # --- system stats --------------------------------------------------------------------
     @property

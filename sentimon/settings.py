@@ -252,6 +252,12 @@ class Settings(BaseSettings):
     # --- aggregates and alerts -----------------------------------------------------------
     windows: Annotated[CsvList, Field(description="Tumbling windows kept per brand (s, m, h units).")] = ["1m", "1h"]
     recent_posts: int = Field(500, ge=1, description="Recent verdicts kept per brand for the dashboard.")
+    retention_windows: int = Field(
+        2880,
+        ge=1,
+        description="Windows of each length kept in Redis, counted from a window's last update: 2,880 is two"
+        " days of 1m windows and four months of 1h windows. The verdicts topic keeps everything for a rebuild.",
+    )
     dedupe_seconds: int = Field(
         172_800,
         ge=60,
@@ -268,6 +274,38 @@ class Settings(BaseSettings):
         description="Smallest spread assumed for the negative-share baseline, so a flat one"
         " does not turn every blip into a huge z-score.",
     )
+    alert_resolve_z: float = Field(
+        1.0,
+        description="An open alert is resolved once a window of its brand (with at least the minimum volume)"
+        " is back below this z-score: inside the baseline band. Until then the brand raises no new alert of that kind.",
+    )
+    alert_backfill_seconds: float = Field(
+        900.0,
+        ge=0,
+        description="An alert on a window that ended longer ago than this is marked backfill (a replay of old"
+        " posts): stored and shown, never sent to webhooks.",
+    )
+    alert_explain_items: int = Field(8, ge=1, description="Terms, aspects and emotions listed per alert explanation.")
+    alert_webhooks: Annotated[
+        CsvList,
+        Field(
+            description="Webhooks alerts are sent to (comma-separated), each [BRAND=][json:|slack:]URL: no brand ="
+            " every brand; slack: sends a Slack incoming-webhook payload, json: (default) the alert record."
+        ),
+    ] = []
+    alert_webhook_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the X-Sentimon-Signature header (HMAC-SHA256 of timestamp.body); empty = unsigned.",
+    )
+    alert_webhook_retries: int = Field(4, ge=0, description="Retries of a webhook after a 5xx, 429 or network error.")
+    alert_webhook_backoff_seconds: float = Field(1.0, gt=0, description="First webhook retry delay; doubles each time.")
+    alert_webhook_timeout: float = Field(5.0, gt=0, description="Seconds per webhook request.")
+    alert_summary_per_hour: int = Field(
+        20,
+        ge=0,
+        description="LLM summaries of alerts per hour when SENTIMON_TEACHER_URL is set (0 = none); written in"
+        " the background, shown on the dashboard when ready.",
+    )
 
     # --- serving -------------------------------------------------------------------------
     metrics_port: int = Field(0, ge=-1, description="Prometheus port of a worker (0 = pick a free one; -1 = off).")
@@ -276,7 +314,7 @@ class Settings(BaseSettings):
     dashboard_password: SecretStr = Field(SecretStr(""), description="Dashboard password; empty = open.")
     dashboard_refresh_seconds: float = Field(2.0, gt=0, description="Dashboard live refresh period.")
 
-    _split = field_validator("aspects", "teacher_backends", "windows", mode="before")(_split_csv)
+    _split = field_validator("aspects", "teacher_backends", "windows", "alert_webhooks", mode="before")(_split_csv)
 
     # Plain properties, not cached: ``model_copy(update={"data_dir": ...})`` would keep a cached old path.
     @property

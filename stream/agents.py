@@ -15,6 +15,7 @@ it succeeds, while a message that fails every time is found and dead-lettered
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -24,10 +25,13 @@ from faust.types import EventT
 from redis.asyncio import Redis
 
 from distill.registry import Registry
+from sentimon.records import Alert
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
+from stream.alert_summary import Summarizer, SummaryConfig
 from stream.deferral import Deferral
+from stream.delivery import DeliveryConfig, Notifier
 from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
 from stream.pipeline import AggregatePipeline, DeadLetters, PostPipeline, TeacherPipeline
@@ -144,7 +148,9 @@ async def worker_role(ctx: RoleContext) -> None:
         TeacherBudget(ctx.redis, ctx.keys, settings),
         ctx.metrics,
     )
-    aggregates = AggregatePipeline(settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics)
+    aggregates = AggregatePipeline(
+        settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics, alert_followers(ctx)
+    )
     ctx.consume(ctx.topics.posts, "score-posts", posts.handle, settings.batch_size)
     # Aggregates are read every few seconds: larger, rarer batches leave the event loop to scoring.
     ctx.consume(ctx.topics.verdicts, "aggregate-verdicts", aggregates.handle, 512, within=AGGREGATE_WITHIN_SECONDS)
@@ -156,6 +162,19 @@ async def worker_role(ctx: RoleContext) -> None:
             ctx.metrics.set_model(scorer.holder.version)
 
     ctx.every(settings.model_poll_seconds, "poll-model", poll_model)
+
+
+def alert_followers(ctx: RoleContext) -> list[Callable[[Sequence[Alert]], None]]:
+    """What happens to a new alert besides the alerts topic: webhooks and an LLM summary, when configured."""
+    settings = ctx.settings
+    followers: list[Callable[[Sequence[Alert]], None]] = []
+    if settings.alert_webhooks:
+        dead_letters = functools.partial(ctx.outbox.publish, ctx.topics.dlq)
+        followers.append(Notifier(ctx.redis, ctx.keys, DeliveryConfig.of(settings), dead_letters).submit)
+    summaries = SummaryConfig.of(settings)
+    if summaries is not None:
+        followers.append(Summarizer(ctx.redis, ctx.keys, summaries).submit)
+    return followers
 
 
 async def teacher_role(ctx: RoleContext) -> None:

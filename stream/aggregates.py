@@ -43,6 +43,7 @@ from sentimon.redis_layout import (
     decided_field,
     emo_field,
     flag_field,
+    longest_retention,
     pol_field,
     retention_seconds,
     window_seconds,
@@ -91,7 +92,8 @@ class Aggregator:
         self._recent_window = max(self._windows, key=window_seconds)
         self._recent_cap = settings.recent_posts
         self._dedupe_seconds = settings.dedupe_seconds
-        self._brand_ttl = max(retention_seconds(window) for window in self._windows)
+        self._retention_windows = settings.retention_windows
+        self._brand_ttl = longest_retention(self._windows, self._retention_windows)
         self._script = redis.register_script(_SCRIPT)
         self._detector = SpikeDetector(redis, keys, settings) if raise_alerts else None
 
@@ -109,7 +111,7 @@ class Aggregator:
             return []
         pipe = self._redis.pipeline(transaction=False)
         for (brand, window, start), args in groups.items():
-            retention = retention_seconds(window)
+            retention = retention_seconds(window, self._retention_windows)
             await self._script(
                 keys=[
                     self._keys.agg(window, brand, start),

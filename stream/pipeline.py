@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from models.types import Prediction
-from sentimon.records import DlqRecord, Escalation, Flag, Post, Verdict, utcnow
+from sentimon.records import Alert, DlqRecord, Escalation, Flag, Post, Verdict, utcnow
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.deferral import Deferral, Released
@@ -317,11 +317,21 @@ class TeacherPipeline:
 class AggregatePipeline:
     """Verdicts in; Redis aggregates updated (once per post id), alerts out."""
 
-    def __init__(self, settings: Settings, outbox: Outbox, aggregator: Aggregator, metrics: WorkerMetrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: Outbox,
+        aggregator: Aggregator,
+        metrics: WorkerMetrics,
+        followers: Sequence[Callable[[Sequence[Alert]], None]] = (),
+    ) -> None:
+        """``followers`` get every newly raised alert after it is published (webhooks, summaries); they
+        must return at once and do their work in the background, so that counting never waits on them."""
         self._topics = TopicNames.of(settings)
         self._outbox = outbox
         self._aggregator = aggregator
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
+        self._followers = list(followers)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
         verdicts, dead = self._dead.parse(batch, Verdict, "invalid_verdict")
@@ -330,3 +340,6 @@ class AggregatePipeline:
             self._outbox.publish(self._topics.dlq, dead),
             self._outbox.publish(self._topics.alerts, [(a.brand, a.to_bytes()) for a in alerts]),
         )
+        if alerts:
+            for follow in self._followers:
+                follow(alerts)

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.teacher",
     "tests.fixtures.dashboard",
+    "tests.fixtures.webhook",
 ]

@@ -6,6 +6,7 @@ import click
 
 from sentimon.cli import (
     aggregate_cmds,
+    alert_cmds,
     dashboard_cmds,
     model_cmds,
     run_cmds,
@@ -26,6 +27,7 @@ for module in (
     model_cmds,
     stream_cmds,
     aggregate_cmds,
+    alert_cmds,
     teacher_cmds,
     trainer_cmds,
     dashboard_cmds,

@@ -19,14 +19,14 @@ from sentimon.redis_layout import SCORE_SUM, VOLUME, pol_field
     [("Last 15 min", "1m"), ("Last 1 h", "1m"), ("Last 6 h", "1m"), ("Last 24 h", "1h"), ("Last 7 d", "1h")],
 )
 def test_range_picks_the_finest_readable_window(label: str, window: str) -> None:
-    assert choose_window(TIME_RANGES[label], ["1h", "1m"]) == window
+    assert choose_window(TIME_RANGES[label], ["1h", "1m"], 2880) == window
 
 
 def test_window_choice_respects_what_is_kept() -> None:
-    assert choose_window(3600, ["30s", "1h"]) == "30s"
-    assert choose_window(7 * 86400, ["1m"]) == "1m"  # the only window there is, even if dense
+    assert choose_window(3600, ["30s", "1h"], 2880) == "30s"
+    assert choose_window(7 * 86400, ["1m"], 2880) == "1m"  # the only window there is, even if dense
     with pytest.raises(ValueError, match="no aggregate windows"):
-        choose_window(3600, [])
+        choose_window(3600, [], 2880)
 
 
 def test_csv_defuses_spreadsheet_formulas() -> None:

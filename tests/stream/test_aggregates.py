@@ -185,3 +185,14 @@ async def test_non_ascii_ids_brands_and_aspects_count_once(
 
     assert_counts_match(redis_client, keys, verdicts)
     assert redis_client.hget(keys.agg("1m", "Café ☕", int(T0.timestamp())), "asp:préis:negative") == "3"
+
+
+async def test_retention_is_the_setting(settings: Settings, keys: Keys, redis_client: redis.Redis) -> None:
+    """SENTIMON_RETENTION_WINDOWS=10 keeps ten windows of each length: 10 minutes of 1m, 10 hours of 1h."""
+    short = settings.model_copy(update={"retention_windows": 10, "dedupe_seconds": 60})
+    client = async_client()
+    await Aggregator(client, keys, short).apply([verdict("p1", T0, brand=["acme"])])
+    await client.aclose()
+    assert 540 <= redis_client.ttl(keys.agg("1m", "acme", int(T0.timestamp()))) <= 600
+    assert 35_940 <= redis_client.ttl(keys.agg("1h", "acme", int(T0.timestamp()))) <= 36_000
+    assert 35_940 <= redis_client.ttl(keys.recent("acme")) <= 36_000

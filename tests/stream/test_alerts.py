@@ -12,7 +12,7 @@ from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
-from stream.alerts import WindowCount, find_spikes
+from stream.alerts import WindowCount, find_spikes, measure
 from tests.stream.aggregate_support import T0, async_client, verdict
 
 MINUTE = timedelta(minutes=1)
@@ -164,3 +164,36 @@ def test_share_rule_floors_the_spread_and_needs_a_baseline(alert_settings: Setti
     assert kinds(400, 144, busy) == ["negative_share"]  # 0.36: z = 3.2
     assert kinds(25, 25, [(0, 0)] * 8 + [(25, 5)] * 2) == []  # two windows with posts are no baseline
     assert kinds(19, 19, flat) == []  # below the minimum volume
+
+
+async def test_a_brand_that_stays_high_raises_one_alert_resolved_once_back_in_the_band(
+    alert_settings: Settings, keys: Keys, redis_client: redis.Redis
+) -> None:
+    wide = alert_settings.model_copy(update={"alert_baseline_windows": 20})
+    client = async_client()
+    aggregator = Aggregator(client, keys, wide)
+    for k in range(22):
+        assert await aggregator.apply(minute_of_posts(f"base{k}", T0 + k * MINUTE, 25, 4 + k % 3)[0]) == []
+    raised: list[Alert] = []
+    for k in (22, 23, 24):  # three high minutes in a row: each alone would alert
+        raised += await aggregator.apply(minute_of_posts(f"high{k}", T0 + k * MINUTE, 25, 24)[0])
+    assert [(a.kind, a.window_start) for a in raised] == [("negative_share", T0 + 22 * MINUTE)]
+    alert = raised[0]
+    open_key = keys.alert_open("1m", "acme", "negative_share")
+    assert redis_client.exists(open_key)
+    assert not redis_client.hexists(keys.alerts_resolved, alert.ident)
+
+    assert await aggregator.apply(minute_of_posts("calm", T0 + 25 * MINUTE, 25, 5)[0]) == []
+    await client.aclose()
+    assert redis_client.hget(keys.alerts_resolved, alert.ident) == (T0 + 25 * MINUTE).isoformat()
+    assert not redis_client.exists(open_key)
+    assert alert.backfill  # 2024 posts: a replay of the past, never delivered
+
+
+def test_measure_reports_calm_windows_too(alert_settings: Settings) -> None:
+    """Resolution needs the z of windows that do not spike; find_spikes keeps only the spikes."""
+    count = WindowCount("acme", "1m", 0, counted=1, volume=25, negative=5)
+    measured = measure(count, [(25, 5)] * 10, full_history=True, settings=alert_settings)
+    assert {s.kind for s in measured} == {"negative_share", "volume"}
+    assert all(s.z < alert_settings.alert_resolve_z for s in measured)
+    assert find_spikes(count, [(25, 5)] * 10, full_history=True, settings=alert_settings) == []
