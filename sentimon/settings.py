@@ -182,12 +182,37 @@ class Settings(BaseSettings):
     retrain_interval_minutes: float = Field(
         30.0, gt=0, description="Re-distil at least this often when labels are new."
     )
-    gate_tolerance: float = Field(
-        0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted."
+    gate_alpha: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="Significance level of the gate's paired test: a candidate is refused only when it is"
+        " worse than the current student with a one-sided McNemar mid-p below this.",
     )
-    replay_fraction: float = Field(0.5, ge=0, lt=1, description="Share of each training set drawn from earlier data.")
+    gate_gold_max_drop: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Seed gold accuracy a candidate may lose (besides noise) before it counts as collapsed;"
+        " gold guards against collapse, the stream's held-out labels judge adaptation.",
+    )
+    replay_fraction: float = Field(
+        0.2, ge=0, lt=1, description="Share of each training set drawn from the seed corpus (against forgetting)."
+    )
     retrain_max_examples: int = Field(
         4000, ge=1, description="Largest training set of a round; beyond it examples are drawn by difficulty."
+    )
+    retrain_half_life_labels: int = Field(
+        3000,
+        ge=1,
+        description="Recency weighting of a round: a teacher label this many labels older than the newest"
+        " weighs half as much (in selection and in the loss).",
+    )
+    retrain_threads: int = Field(
+        1, ge=1, description="PyTorch threads of a re-distillation round; few, so scoring keeps its latency."
+    )
+    trainer_nice: int = Field(
+        10, ge=0, le=19, description="Niceness the trainer role adds to itself, so rounds yield the CPU to scoring."
     )
     holdout_fraction: float = Field(0.15, ge=0, lt=1, description="Teacher labels held out for the promotion gate.")
     train_epochs: int = Field(3, ge=1, description="Epochs of a re-distillation round.")
