@@ -25,6 +25,7 @@ Flag = Literal[
     "budget_exhausted",  # uncertain, but the teacher budget was spent
     "teacher_failed",  # the teacher could not answer; the student's verdict stands
     "escalated",  # went to the teacher
+    "audit",  # accepted by the student, sent to the teacher at random to measure the student
 ]
 
 
@@ -147,7 +148,7 @@ class Verdict(_Record):
 class Escalation(_Record):
     post: Post
     student: Verdict
-    reason: Literal["low_confidence", "deferral_timeout"]
+    reason: Literal["low_confidence", "deferral_timeout", "audit"]
     context: str | None = Field(None, description="Parent post text, when the thread gave any.")
     received_at: datetime = Field(description="When the worker first saw the post (for latency).")
 
@@ -165,6 +166,8 @@ class TeacherLabel(_Record):
     rationale: str = ""
     student_version: str
     student_polarity: Polarity | None = None
+    # Asked about a post the student had accepted, to measure it: judges candidates, never trains them.
+    audit: bool = False
     at: datetime = Field(default_factory=utcnow)
 
 
