@@ -22,12 +22,15 @@ A small pull towards the identity keeps a fit on few labels from running off.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
-from models.uncertainty import softmax
+from models.types import Prediction
+from models.uncertainty import max_margin_entropy, softmax
+from sentimon.labels import POLARITIES
 
 Kind = Literal["identity", "temperature", "prior", "vector"]
 KINDS: tuple[Kind, ...] = ("identity", "temperature", "prior", "vector")
@@ -63,8 +66,26 @@ class Recalibration:
             return probs
         return softmax(_logits(probs) * np.asarray(self.scale) + np.asarray(self.bias))
 
-    def with_version(self, version: int) -> Recalibration:
-        return replace(self, version=version)
+    def predictions(self, predictions: Sequence[Prediction], model_version: str) -> list[Prediction]:
+        """``predictions`` of ``model_version`` with recalibrated polarity probabilities and doubt.
+
+        A map fitted on another version's outputs says nothing about this one's: those pass unchanged.
+        """
+        if self.kind == "identity" or model_version != self.model_version or not predictions:
+            return list(predictions)
+        probs = self.apply(np.array([p.probs for p in predictions]))
+        top, margin, entropy = max_margin_entropy(probs)
+        return [
+            replace(
+                p,
+                probs=(float(row[0]), float(row[1]), float(row[2])),
+                polarity=POLARITIES[int(np.argmax(row))],
+                max_prob=float(top[i]),
+                margin=float(margin[i]),
+                entropy=float(entropy[i]),
+            )
+            for i, (p, row) in enumerate(zip(predictions, probs, strict=True))
+        ]
 
 
 def _logits(probs: np.ndarray) -> np.ndarray:

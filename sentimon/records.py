@@ -149,6 +149,9 @@ class Escalation(_Record):
     post: Post
     student: Verdict
     reason: Literal["low_confidence", "deferral_timeout", "audit"]
+    served_probs: Probs | None = Field(
+        None, description="The student's probabilities before live recalibration (what calibration is fitted on)."
+    )
     context: str | None = Field(None, description="Parent post text, when the thread gave any.")
     received_at: datetime = Field(description="When the worker first saw the post (for latency).")
 
