@@ -46,11 +46,14 @@ def choose_threshold(
     target_accuracy: float | None,
     max_escalation_share: float | None,
     teacher_accuracy: float,
+    fitted_to_teacher: bool = True,
 ) -> float:
     """The accept threshold meeting the target with the fewest escalations, capped by the share.
 
     ``confidence`` holds recent posts' recalibrated top probabilities. With no target, all of the
     allowed share is spent on the least confident posts; an unreachable target spends all of it too.
+    Probabilities fitted to teacher labels predict agreement with the teacher and are corrected for its
+    noise; the model's own (``fitted_to_teacher=False``) are taken as accuracy already.
     """
     n = len(confidence)
     if n == 0:
@@ -60,7 +63,7 @@ def choose_threshold(
     if target_accuracy is None:
         k = cap
     else:
-        accuracy = np.array([true_accuracy(c, teacher_accuracy) for c in ordered])
+        accuracy = np.array([true_accuracy(c, teacher_accuracy) for c in ordered]) if fitted_to_teacher else ordered
         # expected[k] = cascade accuracy when the k least confident posts go to the teacher
         kept = np.concatenate([np.cumsum(accuracy[::-1])[::-1], [0.0]])
         expected = (kept + np.arange(n + 1) * teacher_accuracy) / n
@@ -206,6 +209,7 @@ class Steering:
                 target_accuracy=c.target_accuracy,
                 max_escalation_share=share,
                 teacher_accuracy=c.teacher_accuracy,
+                fitted_to_teacher=calibration.examples > 0,
             )
             if reasons:
                 # Warm-up escalates more, but never past the call share.
