@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(se
     assert retrainer.due(50, now + 61)
 
 
+def test_rounds_run_on_a_thread_that_yields_the_cpu_to_scoring(settings: Settings) -> None:
+    settings = settings.model_copy(update={"trainer_nice": 7})
+    retrainer = Retrainer(
+        settings,
+        LabelStore(settings.label_store_path),
+        Registry(settings.registry_dir),
+        FaustOutbox(create_app(settings, "trainer")),
+        connect_redis(settings),
+        WorkerMetrics("trainer", "test"),
+    )
+    ours = os.nice(0)
+    # The round thread is niced; the event loop's thread (this one) keeps its priority.
+    assert retrainer.round_niceness() == min(19, ours + 7)
+    assert os.nice(0) == ours
+
+
 @pytest.mark.slow
 async def test_labels_are_stored_and_a_due_round_promotes_and_announces(
     stream_settings: Settings, start_worker, tmp_path: Path
@@ -57,7 +74,7 @@ async def test_labels_are_stored_and_a_due_round_promotes_and_announces(
     registry = Registry(settings.registry_dir, keep=settings.model_keep)
     before = registry.current()
     assert before is not None
-    labels = teacher_labels(before, poisoned=False, n=LABELS)
+    labels = teacher_labels(before, n=LABELS)
     await ensure_topics(settings)
     worker = start_worker(settings, "trainer")
     async with Publisher(settings.broker_url, settings.topic_teacher_labels) as publisher:
