@@ -176,7 +176,9 @@ class Steering:
         if len(audits) < self.config.warmup_audits:
             return ("new_model",)
         latest = sorted(audits, key=lambda p: p.at)[-self.config.drift_audits :]
-        predicted = float(calibration.apply(np.array([p.probs for p in latest])).max(axis=1).mean())
+        # What the calibration says the recorded answers' chance of matching the teacher was.
+        recalibrated = calibration.apply(np.array([p.probs for p in latest]))
+        predicted = float(recalibrated[np.arange(len(latest)), [p.student for p in latest]].mean())
         _, high = wilson(sum(p.agrees for p in latest), len(latest))
         return ("drift",) if predicted > high else ()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from redis.exceptions import RedisError
@@ -129,4 +129,4 @@ class QualitySteward:
         fitted = await asyncio.to_thread(self._steering.calibrate, pairs, model_version, 0)
         if fitted.kind == current.kind and fitted.kind == "identity" and current.model_version == model_version:
             return current
-        return fitted.with_version(await self._store.next_calibration_version())
+        return replace(fitted, version=await self._store.next_calibration_version())
