@@ -32,11 +32,13 @@ import argparse
 import asyncio
 import itertools
 import logging
+import os
 import random
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,7 @@ from bench.common import OUT_DIR, SHARED_DATA, scores
 from bench.replay_streams import STREAMS, Post, build_stream
 from distill.bootstrap import VALIDATION_FRACTION, ensure_default_student
 from distill.data import Example, seed_split, split_validation
+from distill.export import ParityError
 from distill.label_store import LabelStore
 from distill.pipeline import start_from_version, train_and_register
 from distill.redistill import RoundResult, run_round
@@ -69,6 +72,11 @@ SEED_DIR = OUT_DIR / "replay-seed"
 STEP = 100
 # Recent served probabilities the router chooses its threshold from.
 RECENT_POSTS = 1000
+# Scoring latency around the first round (--latency): micro-batches of this size, with a pause
+# between them, measured idle for a while and then for as long as the round runs.
+LATENCY_BATCH = 32
+LATENCY_IDLE_SECONDS = 20.0
+LATENCY_PAUSE_SECONDS = 0.05
 
 
 @dataclass
@@ -83,6 +91,7 @@ class Run:
     version: list[str]
     estimates: list[tuple[float, float, float] | None] = field(default_factory=list)  # per tenth
     rounds: list[tuple[int, RoundResult, float]] = field(default_factory=list)  # (post index, result, seconds)
+    latency: tuple[float, float] | None = None  # scoring p95 ms: idle, during the first round
 
     @classmethod
     def empty(cls, name: str, n: int) -> Run:
@@ -140,6 +149,7 @@ def main() -> None:
     parser.add_argument("--max-examples", type=int, default=2000, help="largest training set of a round")
     parser.add_argument("--ceiling-epochs", type=int, default=1, help="epochs of the in-domain ceiling")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads of every training")
+    parser.add_argument("--latency", action="store_true", help="measure scoring p95 during the first round")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -223,7 +233,10 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
                 started = time.perf_counter()
                 config = TrainConfig.from_settings(run, epochs=1, progress=False, description="naive")
                 start = start_from_version(registry, student.version, run.aspects, run.seed)
-                train_and_register(run, registry, start, labels[-NAIVE_LAST_LABELS:], seed_val, config, promote=True)
+                try:
+                    train_and_register(run, registry, start, labels[-NAIVE_LAST_LABELS:], seed_val, config, True)
+                except ParityError as exc:  # the naive loop has no gate, but an export that drifts cannot serve
+                    print(f"  naive: tenth {number}: export refused, the model stays: {exc}")
                 student = registry.load_runtime(run)
                 print(
                     f"  naive: tenth {number} -> {student.version} ({time.perf_counter() - started:.0f} s)", flush=True
@@ -282,7 +295,11 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
             recent.extend(tuple(p) for p in served)
             if store.count_new(run.holdout_fraction) >= run.retrain_min_labels:
                 started = time.perf_counter()
-                outcome = run_round(run, store, registry)
+                if args.latency and not result.rounds:
+                    texts = [p.text for p in replay.posts[: LATENCY_BATCH * 20]]
+                    outcome, result.latency = round_under_load(run, store, registry, student, texts)
+                else:
+                    outcome = run_round(run, store, registry)
                 seconds = time.perf_counter() - started
                 result.rounds.append((rows[-1] + 1, outcome, seconds))
                 print(f"  sentimon: after post {rows[-1] + 1}: round {outcome.outcome} ({seconds:.0f} s)", flush=True)
@@ -290,6 +307,36 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
                     student = registry.load_runtime(run)
         result.estimates = live_estimates(replay, result, pairs, 1 - args.noise)
     return result
+
+
+def round_under_load(
+    run: Settings, store: LabelStore, registry: Registry, student: StudentRuntime, texts: Sequence[str]
+) -> tuple[RoundResult, tuple[float, float]]:
+    """The round as the trainer runs it (niced thread), while this thread keeps scoring micro-batches.
+
+    Returns the round and the scoring p95 latency (ms) idle, then during the round. The round's
+    outcome is the same as a synchronous one's: only the wall clock is shared.
+    """
+    idle = _score_until(student, texts, time.perf_counter() + LATENCY_IDLE_SECONDS, None)
+    with ThreadPoolExecutor(max_workers=1, initializer=os.nice, initargs=(run.trainer_nice,)) as executor:
+        future = executor.submit(run_round, run, store, registry)
+        busy = _score_until(student, texts, None, future)
+        outcome = future.result()
+    return outcome, (float(np.percentile(idle, 95)), float(np.percentile(busy, 95)))
+
+
+def _score_until(
+    student: StudentRuntime, texts: Sequence[str], deadline: float | None, future: Future[RoundResult] | None
+) -> list[float]:
+    latencies = []
+    for batch in itertools.cycle(range(0, len(texts), LATENCY_BATCH)):
+        if (deadline is not None and time.perf_counter() >= deadline) or (future is not None and future.done()):
+            break
+        started = time.perf_counter()
+        student.predict(list(texts[batch : batch + LATENCY_BATCH]))
+        latencies.append((time.perf_counter() - started) * 1000)
+        time.sleep(LATENCY_PAUSE_SECONDS)  # a worker at part load, not a saturating loop
+    return latencies
 
 
 def live_estimates(
@@ -355,6 +402,10 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         f"{loop.called[after_first].mean():.1%} calls) vs {gap_naive * 100:+.1f} (naive, "
         f"{naive.called[after_first].mean():.1%} calls)"
     )
+    if loop.latency is not None:
+        idle, busy = loop.latency
+        print(f"scoring p95 (batches of {LATENCY_BATCH}): idle {idle:.0f} ms, during a round {busy:.0f} ms,"
+              f" ratio {busy / idle:.2f}")  # fmt: skip
     for position, result, took in loop.rounds:
         print(f"  round after post {position}: {result.outcome} in {took:.0f} s, {result.train_examples} examples;"
               f" {result.reason[:160]}")  # fmt: skip
