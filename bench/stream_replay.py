@@ -446,7 +446,7 @@ def plot(figures: Sequence[tuple[Replay, Sequence[Run], float]], path: Path) -> 
         for run, style in zip(runs, ("g--", "o-", "s-"), strict=True):
             top.plot(x, [scores(replay.gold[t], run.decided[t])[0] for t in tenths], style, label=run.name)
             if run.name != "teacher-only":
-                bottom.plot(x, [run.called[t].mean() for t in tenths], style[-1] + "-", label=run.name)
+                bottom.plot(x, [run.called[t].mean() for t in tenths], style, label=run.name)
         estimates = runs[-1].estimates
         top.plot(x, [e[0] if e else np.nan for e in estimates], "k:", label="loop: live estimate")
         top.axhline(ceiling, color="grey", linestyle=":", label="in-domain ceiling")
