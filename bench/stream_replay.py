@@ -11,8 +11,9 @@ it first (least confident first), audits what is left.
 The same stream, with the same teacher answers, also runs under two baselines:
 
 * **teacher-only**: every post to the teacher;
-* **naive loop**: the fixed accept threshold, and after each tenth one epoch on the last 3,000
-  teacher labels, promoted without a gate.
+* **naive loop**: a fixed accept threshold (by default the one that spends the call share on the
+  first tenth, so both loops are compared at about the same share), and after each tenth one epoch
+  on the last 3,000 teacher labels, promoted without a gate.
 
 and the stream's **in-domain ceiling**: the starting student fine-tuned on the first 70 % of the
 stream's gold labels, scored on the rest, which says how learnable the stream is.
@@ -149,6 +150,12 @@ def main() -> None:
     parser.add_argument("--max-examples", type=int, default=2000, help="largest training set of a round")
     parser.add_argument("--ceiling-epochs", type=int, default=1, help="epochs of the in-domain ceiling")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads of every training")
+    parser.add_argument(
+        "--naive-threshold",
+        type=float,
+        default=None,
+        help="the naive loop's fixed accept threshold (default: the one spending --call-share on the first tenth)",
+    )
     parser.add_argument("--latency", action="store_true", help="measure scoring p95 during the first round")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
@@ -213,17 +220,25 @@ def teacher_only_run(replay: Replay) -> Run:
 
 
 def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> Run:
-    """Fixed threshold; after each tenth, one epoch on the last 3,000 teacher labels, promoted ungated."""
+    """Fixed threshold; after each tenth, one epoch on the last 3,000 teacher labels, promoted ungated.
+
+    Unless given, the threshold is the one that sends ``--call-share`` of the first tenth to the
+    teacher, so that both loops are compared at about the same call share.
+    """
     result = Run.empty("naive loop", len(replay.posts))
     labels: list[Example] = []
     with scratch_run(settings) as (run, registry):
         student = registry.load_runtime(run)
         seed_val = split_validation(seed_split(run)[0], VALIDATION_FRACTION)[1]
+        threshold = args.naive_threshold
         for number, tenth in enumerate(replay.tenths(), start=1):
             predictions = student.predict([p.text for p in replay.posts[tenth]])
+            if threshold is None:  # fixed from here on: the one that spends the call share on the first tenth
+                threshold = float(np.quantile([p.max_prob for p in predictions], args.call_share))
+                print(f"  naive: fixed threshold {threshold:.4f}")
             for i, prediction in enumerate(predictions, start=tenth.start):
                 result.student[i] = POLARITIES.index(prediction.polarity)
-                result.accepted[i] = prediction.max_prob >= run.accept_threshold
+                result.accepted[i] = prediction.max_prob >= threshold
                 result.called[i] = not result.accepted[i]
                 result.decided[i] = replay.teacher[i] if result.called[i] else result.student[i]
                 result.version[i] = student.version
