@@ -30,9 +30,9 @@ from tests.stream.e2e_support import wait_until
 LABELS = 60
 
 
-def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
-    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
-    retrainer = Retrainer(
+def offline_retrainer(settings: Settings) -> Retrainer:
+    """A retrainer whose outbox and Redis are never used: for its scheduling and its executor."""
+    return Retrainer(
         settings,
         LabelStore(settings.label_store_path),
         Registry(settings.registry_dir),
@@ -40,6 +40,11 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(se
         connect_redis(settings),
         WorkerMetrics("trainer", "test"),
     )
+
+
+def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
+    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
+    retrainer = offline_retrainer(settings)
     now = time.monotonic()
     assert not retrainer.due(0, now + 3600)  # nothing new: never
     assert retrainer.due(10, now)  # enough labels: at once
@@ -52,14 +57,7 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(se
 
 def test_rounds_run_on_a_thread_that_yields_the_cpu_to_scoring(settings: Settings) -> None:
     settings = settings.model_copy(update={"trainer_nice": 7})
-    retrainer = Retrainer(
-        settings,
-        LabelStore(settings.label_store_path),
-        Registry(settings.registry_dir),
-        FaustOutbox(create_app(settings, "trainer")),
-        connect_redis(settings),
-        WorkerMetrics("trainer", "test"),
-    )
+    retrainer = offline_retrainer(settings)
     ours = os.nice(0)
     # The round thread is niced; the event loop's thread (this one) keeps its priority.
     assert retrainer.round_niceness() == min(19, ours + 7)
