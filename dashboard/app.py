@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import redis
 import streamlit as st
 
-from dashboard import gate, views
+from dashboard import gate, quality, views
 from dashboard.model import Counts, choose_window
 from dashboard.reader import Reader, client_for, redacted
+from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 
 KNOWN_BRANDS = "known_brands"
@@ -49,6 +50,9 @@ def live(settings: Settings, controls: views.Controls) -> None:
             return
         snapshot = reader.snapshot(controls.brands, controls.span_seconds, window, now)
         latest = reader.latest(controls.brands, window) if snapshot.total.volume == 0 else None
+        measured = quality.read(
+            client_for(settings.redis_url), Keys(settings.redis_prefix), now.timestamp() - controls.span_seconds
+        )
     except redis.RedisError as exc:
         st.error(
             f"Redis is unreachable at {redacted(settings.redis_url)} ({type(exc).__name__}: {exc})."
@@ -65,6 +69,7 @@ def live(settings: Settings, controls: views.Controls) -> None:
         views.alerts(snapshot)
         views.posts(snapshot, settings)
     views.system(snapshot.system, snapshot.total, now)
+    quality.panel(measured, controls.brands)
 
 
 def main() -> None:

@@ -223,7 +223,9 @@ class Teaching:
 @pytest.fixture
 def audited_settings(audit_settings: Settings, teacher_settings: Settings) -> Settings:
     """Every post accepted and audited, answered by the HTTP teacher."""
-    teacher = {k: getattr(teacher_settings, k) for k in Settings.model_fields if k.startswith("teacher_")}
+    teacher = {
+        k: getattr(teacher_settings, k) for k in Settings.model_fields if k.startswith("teacher_") and "budget" not in k
+    }
     return audit_settings.model_copy(
         update={**teacher, "accept_threshold": 0.0, "audit_share": 1.0, "audit_warmup_share": 1.0}
     )
