@@ -136,40 +136,36 @@ async def test_audits_take_the_asked_share_of_accepted_posts(audit_settings: Set
     )
 
 
-async def test_audits_never_exceed_the_budget(audit_settings: Settings, aredis: Redis) -> None:
+async def score_auditing_everything(
+    audit_settings: Settings, aredis: Redis, threshold: float, tag: str
+) -> tuple[list[Verdict], list[Escalation]]:
+    """120 posts in one batch with a budget of 6 calls, every accepted post drawn for audit."""
     settings = audit_settings.model_copy(
         update={
-            "accept_threshold": 0.0,
+            "accept_threshold": threshold,
             "audit_share": 1.0,
             "audit_warmup_share": 1.0,
             "teacher_budget_per_second": 6,
+            # The minute's budget too: escalations and audits take it in two calls, which may straddle a second.
+            "teacher_budget_per_minute": 6,
             "batch_size": 200,
         }
     )
     worker = Worker(settings, aredis)
     try:
-        verdicts, escalations = await worker.score(make_posts(120, "budget"))  # one batch, one budget second
+        return await worker.score(make_posts(120, tag))
     finally:
         worker.close()
+
+
+async def test_audits_never_exceed_the_budget(audit_settings: Settings, aredis: Redis) -> None:
+    verdicts, escalations = await score_auditing_everything(audit_settings, aredis, 0.0, "budget")
     assert [e.reason for e in escalations] == ["audit"] * 6
     assert len(verdicts) == 114 and not any("audit" in v.flags for v in verdicts)
 
 
 async def test_escalations_take_the_budget_before_audits(audit_settings: Settings, aredis: Redis) -> None:
-    settings = audit_settings.model_copy(
-        update={
-            "accept_threshold": 0.9,
-            "audit_share": 1.0,
-            "audit_warmup_share": 1.0,
-            "teacher_budget_per_second": 6,
-            "batch_size": 200,
-        }
-    )
-    worker = Worker(settings, aredis)
-    try:
-        verdicts, escalations = await worker.score(make_posts(120, "first"))
-    finally:
-        worker.close()
+    verdicts, escalations = await score_auditing_everything(audit_settings, aredis, 0.9, "first")
     exhausted = [v for v in verdicts if "budget_exhausted" in v.flags]
     accepted = [v for v in verdicts if not v.flags]
     assert exhausted and accepted  # doubtful posts left over, and accepted posts that could have been audited
