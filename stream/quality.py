@@ -83,11 +83,6 @@ class Tally:
     def total(self) -> int:
         return self.accepted + self.teacher + self.low
 
-    def add(self, other: Tally) -> None:
-        self.accepted += other.accepted
-        self.teacher += other.teacher
-        self.low += other.low
-
 
 @dataclass
 class Tallies:
