@@ -40,7 +40,7 @@ _FLOOR = 1e-6
 # Weight of the pull towards identity, in log-loss units per squared parameter step, per example.
 _RIDGE = 1.0
 _FOLDS = 3
-_STEPS = 300
+_STEPS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,24 +92,35 @@ def _logits(probs: np.ndarray) -> np.ndarray:
     return np.log(np.clip(probs, _FLOOR, 1.0))
 
 
-def _loss_and_gradient(kind: Kind, params: np.ndarray, z: np.ndarray, onehot: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean log loss plus the ridge term, and its gradient in the candidate's own parameters."""
-    scale, bias = _unpack(kind, params)
-    logits = z * scale + bias
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    log_probs = shifted - log_norm
+def _design(kind: Kind, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's logits are linear in its parameters: ``logits[i] = A[i] @ params + c[i]``."""
     n = len(z)
-    ridge = _RIDGE / n
-    loss = float(-(onehot * log_probs).sum() / n + ridge * (((scale - 1) ** 2).sum() + (bias**2).sum()))
-    residual = (np.exp(log_probs) - onehot) / n
-    grad_scale = (residual * z).sum(axis=0) + 2 * ridge * (scale - 1)
-    grad_bias = residual.sum(axis=0) + 2 * ridge * bias
+    eye = np.broadcast_to(np.eye(CLASSES), (n, CLASSES, CLASSES))
     if kind == "temperature":
-        return loss, np.array([grad_scale.sum()])
+        return z[:, :, None], np.zeros_like(z)
     if kind == "prior":
-        return loss, grad_bias
-    return loss, np.concatenate([grad_scale, grad_bias])
+        return eye, z
+    diagonal = eye * z[:, None, :]  # diag(z_i)
+    return np.concatenate([diagonal, eye], axis=2), np.zeros_like(z)
+
+
+def _objective(
+    design: tuple[np.ndarray, np.ndarray], params: np.ndarray, start: np.ndarray, onehot: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean log loss plus the pull towards identity; its gradient and Hessian in the parameters."""
+    a, c = design
+    n = len(onehot)
+    ridge = _RIDGE / n
+    logits = np.einsum("ikp,p->ik", a, params) + c
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    probs = np.exp(log_probs)
+    offset = params - start
+    loss = float(-(onehot * log_probs).sum() / n + ridge * offset @ offset)
+    gradient = np.einsum("ikp,ik->p", a, probs - onehot) / n + 2 * ridge * offset
+    weights = np.einsum("ik,kl->ikl", probs, np.eye(CLASSES)) - np.einsum("ik,il->ikl", probs, probs)
+    hessian = np.einsum("ikp,ikl,ilq->pq", a, weights, a) / n + 2 * ridge * np.eye(len(params))
+    return loss, gradient, hessian
 
 
 def _unpack(kind: Kind, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,24 +143,27 @@ def _start(kind: Kind) -> np.ndarray:
 
 
 def _fit(kind: Kind, z: np.ndarray, onehot: np.ndarray) -> np.ndarray:
-    """Gradient descent with backtracking: the loss is convex in every candidate's parameters."""
-    params = _start(kind)
+    """Damped Newton steps: the loss is convex in every candidate's (at most six) parameters."""
+    start = _start(kind)
     if kind == "identity":
-        return params
-    loss, grad = _loss_and_gradient(kind, params, z, onehot)
-    step = 1.0
+        return start
+    design = _design(kind, z)
+    params = start.copy()
+    loss, gradient, hessian = _objective(design, params, start, onehot)
     for _ in range(_STEPS):
-        if float(grad @ grad) < 1e-12:
-            break
-        while step > 1e-8:
-            candidate = params - step * grad
-            new_loss, new_grad = _loss_and_gradient(kind, candidate, z, onehot)
-            if new_loss <= loss - 0.5 * step * float(grad @ grad):
-                params, loss, grad = candidate, new_loss, new_grad
-                step *= 2
+        step = np.linalg.solve(hessian, gradient)
+        size = 1.0
+        while size > 1e-6:
+            candidate = params - size * step
+            new_loss, new_gradient, new_hessian = _objective(design, candidate, start, onehot)
+            if new_loss <= loss:
                 break
-            step /= 2
+            size /= 2
         else:
+            break
+        converged = loss - new_loss < 1e-10
+        params, loss, gradient, hessian = candidate, new_loss, new_gradient, new_hessian
+        if converged:
             break
     return params
 

@@ -38,6 +38,10 @@ from stream.quality import AuditPair, true_accuracy, wilson
 
 # The exact answer to "escalate everything": no top probability can reach above 1.
 ESCALATE_ALL = 1.0 + 1e-9
+# Calibration follows the stream: the newest pairs only, which also bounds a refit's cost (about a second).
+MAX_CALIBRATION_PAIRS = 2000
+# A refit waits for this many new pairs (or a tenth more), so a busy stream does not refit every refresh.
+REFIT_NEW_PAIRS = 20
 
 
 def choose_threshold(
@@ -163,7 +167,7 @@ class Steering:
 
     def calibrate(self, pairs: Sequence[AuditPair], model_version: str, version: int) -> Recalibration:
         """A fresh live calibration on this model version's teacher-labelled posts."""
-        mine = [p for p in pairs if p.model_version == model_version]
+        mine = [p for p in pairs if p.model_version == model_version][-MAX_CALIBRATION_PAIRS:]
         return fit_recalibration(
             np.array([p.probs for p in mine]),
             np.array([p.teacher for p in mine]),

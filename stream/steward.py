@@ -21,7 +21,14 @@ from models.recalibration import Recalibration
 from stream.metrics import WorkerMetrics
 from stream.quality import AccuracyEstimator, AuditPair, QualityReport
 from stream.quality_store import QualityStore
-from stream.steering import AuditSampler, RoutingPlan, Steering, SteeringConfig
+from stream.steering import (
+    MAX_CALIBRATION_PAIRS,
+    REFIT_NEW_PAIRS,
+    AuditSampler,
+    RoutingPlan,
+    Steering,
+    SteeringConfig,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +130,9 @@ class QualitySteward:
     async def _calibration(self, pairs: list[AuditPair], model_version: str) -> Recalibration:
         """The current calibration, refitted when this version has new teacher-labelled posts."""
         current = self._live.plan.calibration
-        labelled = sum(1 for p in pairs if p.model_version == model_version)
-        if current.model_version == model_version and current.examples == labelled:
+        labelled = min(MAX_CALIBRATION_PAIRS, sum(1 for p in pairs if p.model_version == model_version))
+        moved = abs(labelled - current.examples) >= max(REFIT_NEW_PAIRS, current.examples // 10)
+        if current.model_version == model_version and not moved:
             return current
         fitted = await asyncio.to_thread(self._steering.calibrate, pairs, model_version, 0)
         if fitted.kind == current.kind and fitted.kind == "identity" and current.model_version == model_version:
