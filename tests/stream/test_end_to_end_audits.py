@@ -11,8 +11,8 @@ import redis
 
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from tests.stream.e2e_support import all_verdicts, publish, wait_until
-from tests.stream.posts import gold_file, make_posts
+from tests.stream.e2e_support import all_verdicts, publish, wait_until, with_oracle
+from tests.stream.posts import make_posts
 
 pytestmark = pytest.mark.slow
 
@@ -21,15 +21,15 @@ async def test_audits_are_decided_by_the_teacher_and_measured_live(
     stream_settings: Settings, start_worker, tmp_path: Path
 ) -> None:
     posts = make_posts(120, "e2e-audit")
-    settings = stream_settings.model_copy(
-        update={
-            "accept_threshold": 0.0,  # every post accepted: whatever reaches the teacher is an audit
-            "audit_share": 0.25,
-            "audit_warmup_share": 0.25,
-            "quality_refresh_seconds": 0.5,
-            "teacher_backends": ["oracle"],
-            "teacher_oracle_file": str(gold_file(posts, tmp_path / "gold.jsonl")),
-        }
+    # Every post accepted: whatever reaches the teacher is an audit.
+    settings = with_oracle(
+        stream_settings,
+        posts,
+        tmp_path,
+        accept_threshold=0.0,
+        audit_share=0.25,
+        audit_warmup_share=0.25,
+        quality_refresh_seconds=0.5,
     )
     worker = start_worker(settings)
     start_worker(settings, "teacher")
