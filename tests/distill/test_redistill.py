@@ -105,3 +105,23 @@ def test_difficulty_prefers_what_the_student_gets_wrong() -> None:
     # A uniform draw would average 25 hard ones; easy ones stay possible rather than excluded.
     assert np.mean(hard) > 33
     assert max(hard) < 50
+
+
+def test_a_later_round_learns_from_all_labels_so_far_and_is_judged_on_a_larger_holdout(
+    round_settings: Settings,
+) -> None:
+    registry = Registry(round_settings.registry_dir)
+    store = LabelStore(round_settings.label_store_path)
+    before = registry.current()
+    assert before is not None
+    store.add(teacher_labels(before, n=80, tag="first"))
+    first = run_round(round_settings, store, registry)
+    store.add(teacher_labels(before, n=80, tag="second"))
+    second = run_round(round_settings, store, registry)
+
+    assert first.outcome in ("promoted", "refused") and second.outcome in ("promoted", "refused")
+    assert second.new_labels < 80  # only the second batch's training-side labels are new
+    # ...but the round trained on the first batch too, and its gate saw both batches' held-out labels.
+    assert second.train_examples > first.train_examples
+    assert second.metrics["current_holdout_examples"] > first.metrics["current_holdout_examples"]
+    assert second.metrics["current_holdout_examples"] == len(store.holdout(round_settings.holdout_fraction))
