@@ -37,7 +37,7 @@ def tweeteval_test(directory: Path, limit: int | None, seed: int) -> list[Exampl
 
 
 def serving_student(settings: Settings) -> StudentRuntime:
-    """The registry's current student, built from the seed corpus first when the registry is empty."""
+    """The registry's current student; the first call exports the shipped one (or trains on the seed corpus)."""
     ensure_default_student(settings)
     return Registry(settings.registry_dir, keep=settings.model_keep).load_runtime(settings)
 

@@ -45,12 +45,12 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1500, help="stream posts between rounds")
     parser.add_argument("--eval", type=int, default=1000, help="fixed TweetEval slice for the student's accuracy")
     parser.add_argument("--noise", type=float, default=0.1, help="share of wrong oracle answers")
-    parser.add_argument("--gate-tolerance", type=float, default=None, help="override SENTIMON_GATE_TOLERANCE")
+    parser.add_argument("--gate-alpha", type=float, default=None, help="override SENTIMON_GATE_ALPHA")
     args = parser.parse_args()
 
     settings = Settings()
-    if args.gate_tolerance is not None:
-        settings = settings.model_copy(update={"gate_tolerance": args.gate_tolerance})
+    if args.gate_alpha is not None:
+        settings = settings.model_copy(update={"gate_alpha": args.gate_alpha})
     examples = tweeteval_test(args.data, args.eval + (args.rounds + 1) * args.chunk, settings.seed)
     if examples is None:
         return
@@ -66,7 +66,7 @@ def main() -> None:
         print(
             f"\nDrift: seed-corpus student on TweetEval ({args.chunk} posts per chunk, evaluation slice of"
             f" {args.eval}), oracle at {args.noise:.0%} noise, accept threshold {run.accept_threshold},"
-            f" gate tolerance {run.gate_tolerance}\n"
+            f" gate alpha {run.gate_alpha}\n"
         )
         header = (
             f"{'after':>7}  {'student':<22} {'escalated':>9}  {'cascade acc':>11}  {'student acc':>11}"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import redis
 import streamlit as st
 
-from dashboard import gate, views
+from dashboard import gate, quality, views
 from dashboard.actions import Actions
 from dashboard.model import AROUND_NEWEST, Counts, choose_window
 from dashboard.reader import Reader, client_for, redacted
@@ -60,6 +60,10 @@ def live(settings: Settings, controls: views.Controls) -> None:
         window = choose_window(period.span_seconds, settings.windows, settings.retention_windows)
         snapshot = reader.snapshot(controls.brands, period, window, now)
         latest = reader.latest(controls.brands, coarsest) if snapshot.total.volume == 0 else None
+        # Quality estimates are stamped when they were computed (wall clock), not in event time.
+        measured = quality.read(
+            client_for(settings.redis_url), Keys(settings.redis_prefix), now.timestamp() - period.span_seconds
+        )
     except redis.RedisError as exc:
         st.error(
             f"Redis is unreachable at {redacted(settings.redis_url)} ({type(exc).__name__}: {exc})."
@@ -80,6 +84,7 @@ def live(settings: Settings, controls: views.Controls) -> None:
         views.alerts(snapshot, actions)
         views.posts(snapshot, settings)
     views.system(snapshot.system, snapshot.total, now)
+    quality.panel(measured, controls.brands)
 
 
 def main() -> None:

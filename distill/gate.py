@@ -1,22 +1,44 @@
-"""The promotion gate: a candidate student replaces the current one only if nothing gets worse.
+"""The promotion gate: a candidate student replaces the current one unless it is worse beyond noise.
 
 Both models are judged as they would serve (the int8 ONNX export, calibrated), on the same
-evaluation sets, by the same metrics. Each metric is compared separately, because an average
-would let a gain on teacher-labelled posts buy off a loss on human gold, which is exactly what a
-student trained on a misbehaving teacher looks like. A drop up to the tolerance is allowed, so
-that evaluation noise on small sets does not freeze the model forever.
+examples, and compared **paired**: only the posts where exactly one of the two is right say
+anything about which is better, and McNemar's test asks whether the candidate lost more of those
+than a fair coin would explain. A fixed tolerance could not do this: on a few dozen held-out
+labels one changed answer moves accuracy by several points, so a tolerance small enough to matter
+refuses good candidates by chance, and on thousands it lets real losses through.
+
+The sets play different parts:
+
+* ``holdout``: the stream's own evidence (every held-out teacher label so far, and every audit),
+  so adapting to the live stream is judged on the live stream. The candidate is refused when it
+  is significantly worse there.
+* ``gold``: human labels from the seed corpus. A student that follows the live stream may
+  legitimately drift away from the seed domain, so gold only guards against collapse: a refusal
+  needs both a significant loss and an accuracy drop above ``gold_max_drop``. A poisoned teacher
+  (labels systematically flipped) cannot be caught on ``holdout``, which the same teacher
+  labelled, and is caught here.
+
+Each set's accuracy difference comes with a 95 % interval (Agresti–Min: the paired Wald interval
+with half a count added to each cell, which keeps its coverage on small sets), recorded with the
+round so that a refusal can be checked by a human.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from distill import evaluation
-from distill.data import Example
-from models.types import Scorer
+import numpy as np
 
-METRICS = ("accuracy", "macro_f1")
+from distill.data import Example
+from distill.metrics import accuracy, macro_f1
+from models.types import Scorer
+from sentimon.labels import POLARITIES
+
+# Sets whose loss refuses the candidate only past an accuracy drop (collapse guards), by name.
+COLLAPSE_GUARDS = ("gold",)
+_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,47 +50,132 @@ class EvalSet:
 
 
 @dataclass(frozen=True, slots=True)
-class GateDecision:
-    promote: bool
-    reason: str
-    current: dict[str, float]
-    candidate: dict[str, float]
-    regressions: list[str] = field(default_factory=list)
+class PairedComparison:
+    """Current and candidate on the same examples: who got which one right."""
+
+    name: str
+    gold: np.ndarray  # (n,) class indices
+    current: np.ndarray  # (n,) predicted class indices
+    candidate: np.ndarray
+
+    @property
+    def examples(self) -> int:
+        return len(self.gold)
+
+    @property
+    def only_current(self) -> int:
+        """Examples the current model gets right and the candidate wrong (McNemar's b)."""
+        return int(((self.current == self.gold) & (self.candidate != self.gold)).sum())
+
+    @property
+    def only_candidate(self) -> int:
+        """Examples the candidate gets right and the current model wrong (McNemar's c)."""
+        return int(((self.candidate == self.gold) & (self.current != self.gold)).sum())
+
+    def accuracy_difference(self) -> tuple[float, float, float]:
+        """(candidate − current accuracy, 95 % interval low, high)."""
+        return paired_difference_interval(self.only_current, self.only_candidate, self.examples)
+
+    def p_worse(self) -> float:
+        """One-sided mid-p that the candidate is no worse, given how many discordant posts it lost."""
+        return mcnemar_midp_worse(self.only_current, self.only_candidate)
 
     def metrics(self) -> dict[str, float]:
-        """Both models' scores in one flat mapping, for the round record and the model update."""
-        return {f"current_{k}": v for k, v in self.current.items()} | {
-            f"candidate_{k}": v for k, v in self.candidate.items()
+        n = len(POLARITIES)
+        diff, low, high = self.accuracy_difference()
+        return {
+            f"current_{self.name}_accuracy": accuracy(self.gold, self.current),
+            f"candidate_{self.name}_accuracy": accuracy(self.gold, self.candidate),
+            f"current_{self.name}_macro_f1": macro_f1(self.gold, self.current, n),
+            f"candidate_{self.name}_macro_f1": macro_f1(self.gold, self.candidate, n),
+            f"current_{self.name}_examples": float(self.examples),
+            f"candidate_{self.name}_examples": float(self.examples),
+            f"{self.name}_accuracy_diff": diff,
+            f"{self.name}_accuracy_diff_low": low,
+            f"{self.name}_accuracy_diff_high": high,
+            f"{self.name}_p_worse": self.p_worse(),
         }
 
 
-def evaluate(scorer: Scorer, sets: Sequence[EvalSet]) -> dict[str, float]:
-    """``<set>_<metric>`` for every non-empty set; an empty set has nothing to say and is left out."""
-    scores: dict[str, float] = {}
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    promote: bool
+    reason: str
+    comparisons: list[PairedComparison] = field(default_factory=list)
+    regressions: list[str] = field(default_factory=list)
+
+    def metrics(self) -> dict[str, float]:
+        """Both models' scores and each set's difference with its interval, flat, for the round record."""
+        merged: dict[str, float] = {}
+        for comparison in self.comparisons:
+            merged |= comparison.metrics()
+        return merged
+
+
+def mcnemar_midp_worse(only_current: int, only_candidate: int) -> float:
+    """One-sided exact McNemar mid-p for "the candidate is worse".
+
+    Under "equally good" each discordant post is a fair coin, so ``only_current`` is
+    Binomial(b + c, ½); the mid-p counts half the probability of the observed value, which keeps
+    the exact test's size close to its nominal level instead of far below it.
+    """
+    n = only_current + only_candidate
+    if n == 0:
+        return 1.0
+    tail = sum(_binomial_half(n, k) for k in range(only_current + 1, n + 1))
+    return min(1.0, tail + 0.5 * _binomial_half(n, only_current))
+
+
+def _binomial_half(n: int, k: int) -> float:
+    """P(X = k) for X ~ Binomial(n, ½), in log space so thousands of posts do not underflow."""
+    return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2))
+
+
+def paired_difference_interval(only_current: int, only_candidate: int, n: int) -> tuple[float, float, float]:
+    """Candidate − current accuracy and its Agresti–Min 95 % interval (½ added to each of 4 cells)."""
+    if n == 0:
+        return 0.0, 0.0, 0.0
+    diff = (only_candidate - only_current) / n
+    b, c, total = only_current + 0.5, only_candidate + 0.5, n + 2.0
+    adjusted = (c - b) / total
+    spread = _Z95 * math.sqrt(max(0.0, (b + c) - (c - b) ** 2 / total)) / total
+    return diff, max(-1.0, adjusted - spread), min(1.0, adjusted + spread)
+
+
+def compare(current: Scorer, candidate: Scorer, sets: Sequence[EvalSet]) -> list[PairedComparison]:
+    """Both models on every set that has polarity labels; an empty set has nothing to say and is left out."""
+    comparisons = []
     for evalset in sets:
         labeled = [e for e in evalset.examples if e.hard_polarity is not None]
         if not labeled:
             continue
-        metrics = evaluation.evaluate(scorer, labeled)
-        scores |= {f"{evalset.name}_{k}": metrics[k] for k in (*METRICS, "examples")}
-    return scores
+        texts, contexts = [e.text for e in labeled], [e.context for e in labeled]
+        gold = np.array([POLARITIES.index(str(e.hard_polarity)) for e in labeled])
+        current_pred = np.array([POLARITIES.index(p.polarity) for p in current.predict(texts, contexts)])
+        candidate_pred = np.array([POLARITIES.index(p.polarity) for p in candidate.predict(texts, contexts)])
+        comparisons.append(PairedComparison(evalset.name, gold, current_pred, candidate_pred))
+    return comparisons
 
 
-def decide(current: Mapping[str, float], candidate: Mapping[str, float], tolerance: float) -> GateDecision:
-    """Promote when every metric the current model has is matched by the candidate within ``tolerance``."""
-    compared = [k for k in current if k.endswith(tuple(f"_{m}" for m in METRICS))]
-    if not compared:
-        return GateDecision(False, "no evaluation set to judge the candidate on", dict(current), dict(candidate))
-    regressions = []
-    for name in compared:
-        before, after = current[name], candidate.get(name)
-        if after is None:
-            regressions.append(f"{name} missing for the candidate")
-        elif after < before - tolerance:
-            regressions.append(f"{name} {before:.4f} -> {after:.4f} (drop {before - after:.4f} > {tolerance:.4f})")
-    changes = ", ".join(f"{k} {current[k]:.4f} -> {candidate.get(k, float('nan')):.4f}" for k in compared)
-    if regressions:
-        return GateDecision(
-            False, "regressed beyond tolerance: " + "; ".join(regressions), dict(current), dict(candidate), regressions
+def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop: float) -> GateDecision:
+    """Promote unless the candidate is significantly worse (and, on a collapse guard, by more than a drop)."""
+    if not comparisons:
+        return GateDecision(False, "no evaluation set to judge the candidate on")
+    regressions, summaries = [], []
+    for comparison in comparisons:
+        diff, low, high = comparison.accuracy_difference()
+        p = comparison.p_worse()
+        summary = (
+            f"{comparison.name} accuracy {diff:+.4f} [{low:+.4f}, {high:+.4f}] on {comparison.examples},"
+            f" p(worse)={p:.3f}"
         )
-    return GateDecision(True, f"no metric dropped more than {tolerance:.4f}: {changes}", dict(current), dict(candidate))
+        summaries.append(summary)
+        significant = p < alpha
+        if comparison.name in COLLAPSE_GUARDS:
+            if significant and -diff > gold_max_drop:
+                regressions.append(f"{summary}: collapsed (drop above {gold_max_drop:.2f})")
+        elif significant:
+            regressions.append(f"{summary}: worse beyond noise (p < {alpha})")
+    if regressions:
+        return GateDecision(False, "regressed: " + "; ".join(regressions), list(comparisons), regressions)
+    return GateDecision(True, "not worse beyond noise: " + "; ".join(summaries), list(comparisons))

@@ -12,14 +12,16 @@ Every stored change takes the next ``seq`` number, so "new since the last round"
 
 A fixed share of posts is held out for the promotion gate, chosen by a hash of the post id
 rather than at random, so a post stays on the same side across rounds, restarts and machines,
-and a held-out label can never leak into a later round's training set.
+and a held-out label can never leak into a later round's training set. Audit labels (the teacher
+asked about a post the student had accepted, to measure it) are held out whatever their hash:
+they are the one unbiased sample of what the student decides alone, so they judge candidates
+and never train them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -75,6 +77,13 @@ ON CONFLICT (post_id) DO UPDATE SET
     record = excluded.record
 WHERE excluded.at > labels.at
 """
+
+
+# The two sides of the store, as SQL conditions on the held-out fraction (one parameter each).
+# ``audit`` lives in the stored record; a record from before audits existed reads as 0.
+_AUDIT = "COALESCE(json_extract(record, '$.audit'), 0)"
+_TRAINING_SIDE = f"bucket >= ? AND {_AUDIT} = 0"
+_HELD_OUT_SIDE = f"(bucket < ? OR {_AUDIT} != 0)"
 
 
 def holdout_bucket(post_id: str) -> float:
@@ -176,28 +185,29 @@ class LabelStore:
     def new_labels(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
         """Training-side labels stored or changed since the last round that used labels."""
         return self._select(
-            "seq > ? AND seq <= ? AND bucket >= ?",
+            f"seq > ? AND seq <= ? AND {_TRAINING_SIDE}",
             (self.consumed_seq(), _upto(upto_seq), holdout_fraction),
         )
 
     def count_new(self, holdout_fraction: float) -> int:
-        """How many training-side labels the next round would get (held-out ones do not count)."""
+        """How many training-side labels the next round would get (held-out ones and audits do not count)."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT COUNT(*) FROM labels WHERE seq > ? AND bucket >= ?", (self.consumed_seq(), holdout_fraction)
+                f"SELECT COUNT(*) FROM labels WHERE seq > ? AND {_TRAINING_SIDE}",
+                (self.consumed_seq(), holdout_fraction),
             ).fetchone()
         return int(row[0])
 
-    def holdout(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
-        """The held-out slice: never trained on, used by the promotion gate."""
-        return self._select("bucket < ? AND seq <= ?", (holdout_fraction, _upto(upto_seq)))
+    def training(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
+        """Every training-side label so far, oldest first: a round learns from all of them, not only the new."""
+        return self._select(f"seq <= ? AND {_TRAINING_SIDE}", (_upto(upto_seq), holdout_fraction))
 
-    def replay_sample(self, n: int, holdout_fraction: float, seed: int) -> list[StoredLabel]:
-        """Up to ``n`` training-side labels that earlier rounds already used, drawn reproducibly by ``seed``."""
-        earlier = self._select("seq <= ? AND bucket >= ?", (self.consumed_seq(), holdout_fraction))
-        if n >= len(earlier):
-            return earlier
-        return sorted(random.Random(seed).sample(earlier, max(0, n)), key=lambda s: s.seq)
+    def holdout(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
+        """The held-out side: every held-out label and every audit so far; never trained on, judged on by the gate.
+
+        It grows with the stream, so the gate's verdict gets surer round after round.
+        """
+        return self._select(f"seq <= ? AND {_HELD_OUT_SIDE}", (_upto(upto_seq), holdout_fraction))
 
     def _select(self, where: str, args: Sequence[object]) -> list[StoredLabel]:
         with self._connect() as db:

@@ -1,19 +1,24 @@
-"""One re-distillation round: new teacher labels in, a better student promoted or a refusal recorded.
+"""One re-distillation round: all teacher labels so far in, a better student promoted or a refusal recorded.
 
 A round
 
-1. takes the teacher labels stored since the last round (the training side; the held-out slice
-   never trains), and a replay sample of earlier labels and of the seed corpus, so the student
-   learns the new posts without forgetting the old ones;
-2. draws from both by difficulty under the current student (:mod:`distill.selection`);
+1. takes **every** training-side teacher label stored so far (the held-out slice and audits never
+   train), weighted by recency: a label ``retrain_half_life_labels`` older than the newest counts
+   half, so the student follows a drifting stream without throwing away what it was taught;
+2. draws up to the round's budget from them by difficulty under the current student times
+   recency (:mod:`distill.selection`), and adds a replay sample of the seed corpus against
+   forgetting;
 3. warm-starts from the current student and distils on the teacher's soft labels
-   (:func:`distill.pipeline.build_student`: calibration, int8 export and parity included);
-4. judges candidate against current on the seed gold set and on the held-out teacher labels
-   (:mod:`distill.gate`), and promotes only when nothing regressed beyond the tolerance.
+   (:func:`distill.pipeline.build_student`: calibration, int8 export and parity included), on
+   ``train_threads`` threads so that scoring keeps the CPU;
+4. judges candidate against current on the same examples (:mod:`distill.gate`): every held-out
+   teacher label and audit so far, and the seed gold set as a guard against collapse, and
+   promotes unless the candidate is worse beyond what the sample size explains.
 
-Whatever happens, the round is recorded in the label store with its reason. Announcing a
-promotion to the running system (the ``model-updates`` topic, the dashboard's Redis keys) is the
-caller's business: this module stays free of the broker, so the CLI and the trainer role share it.
+Whatever happens, the round is recorded in the label store with its reason and the gate's
+intervals. Announcing a promotion to the running system (the ``model-updates`` topic, the
+dashboard's Redis keys) is the caller's business: this module stays free of the broker, so the
+CLI, the trainer role and the stream benchmark share it.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ import numpy as np
 
 from distill.bootstrap import VALIDATION_FRACTION
 from distill.data import Example, example_from_record, seed_split, split_validation
-from distill.gate import EvalSet, decide, evaluate
-from distill.label_store import LabelStore, RoundOutcome
+from distill.gate import EvalSet, compare, decide
+from distill.label_store import LabelStore, RoundOutcome, StoredLabel
 from distill.pipeline import start_from_version, train_and_register
 from distill.registry import Registry
 from distill.selection import difficulty, sample_by_difficulty
@@ -44,9 +49,12 @@ from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Candidates drawn uniformly before difficulty picks the replay sample: scoring every earlier
-# label each round would grow without bound, and this many gives selection enough to choose from.
-REPLAY_POOL_FACTOR = 4
+# Labels drawn by recency before difficulty picks the round's set: scoring every stored label each
+# round would grow without bound, and this many gives selection enough to choose from.
+POOL_FACTOR = 4
+# The newest training-side labels that join the seed validation slice: early stopping and the
+# candidate's calibration should reflect the stream as it is now.
+VALIDATION_LABELS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,46 +92,51 @@ def example_of(label: TeacherLabel) -> Example:
     return example_from_record(row)
 
 
-def replay_size(new: int, settings: Settings) -> int:
-    """Replay examples for ``new`` new ones, so replay makes up ``replay_fraction`` of the set."""
-    fraction = settings.replay_fraction
-    return min(round(new * fraction / (1 - fraction)), max(0, settings.retrain_max_examples - new))
+def recency_weights(seqs: Sequence[int], newest: int, half_life: int) -> np.ndarray:
+    """Per label 0.5 ** (age / half_life), age counted in labels stored after it."""
+    ages = newest - np.asarray(seqs, dtype=np.float64)
+    return np.power(0.5, np.maximum(ages, 0.0) / half_life)
 
 
 def training_set(
     settings: Settings,
-    store: LabelStore,
+    stored: Sequence[StoredLabel],
     scorer: StudentRuntime,
-    new: Sequence[Example],
     seed_train: Sequence[Example],
     sample_seed: int,
 ) -> list[Example]:
-    """New labels plus replay (earlier labels and seed data), each drawn by difficulty."""
-    new_budget = max(1, round(settings.retrain_max_examples * (1 - settings.replay_fraction)))
-    chosen_new = _by_difficulty(scorer, new, new_budget, sample_seed)
-    n_replay = replay_size(len(chosen_new), settings)
-    pool_size = n_replay * REPLAY_POOL_FACTOR
-    earlier = [example_of(s.label) for s in store.replay_sample(pool_size, settings.holdout_fraction, sample_seed)]
+    """Teacher labels (all so far, by difficulty × recency, recency also weighting the loss) plus seed replay."""
+    if not stored:
+        return []
+    weights = recency_weights([s.seq for s in stored], stored[-1].seq, settings.retrain_half_life_labels)
+    labels = [replace(example_of(s.label), weight=float(w)) for s, w in zip(stored, weights, strict=True)]
+    budget = max(1, round(settings.retrain_max_examples * (1 - settings.replay_fraction)))
+    zeros = np.zeros(len(labels))
+    pool = sample_by_difficulty(labels, zeros, budget * POOL_FACTOR, sample_seed, prior=weights)
+    chosen = _by_difficulty(scorer, pool, budget, sample_seed, prior=np.array([e.weight for e in pool]))
+    fraction = settings.replay_fraction
+    n_replay = min(round(len(chosen) * fraction / (1 - fraction)), len(seed_train))
     rng = np.random.default_rng(sample_seed)
-    seed_pool = [seed_train[i] for i in sorted(rng.permutation(len(seed_train))[:pool_size])]
-    replay = _by_difficulty(scorer, earlier + seed_pool, n_replay, sample_seed + 1)
+    seed_pool = [seed_train[i] for i in sorted(rng.permutation(len(seed_train))[: n_replay * POOL_FACTOR])]
+    replay = _by_difficulty(scorer, seed_pool, n_replay, sample_seed + 1)
     log.info(
-        "training set: %d of %d new labels, %d replay (from %d earlier labels and %d seed examples)",
-        len(chosen_new),
-        len(new),
+        "training set: %d of %d teacher labels (newest weight 1, oldest %.3f), %d seed replay",
+        len(chosen),
+        len(labels),
+        float(weights[0]),
         len(replay),
-        len(earlier),
-        len(seed_pool),
     )
-    return chosen_new + replay
+    return chosen + replay
 
 
-def _by_difficulty(scorer: StudentRuntime, examples: Sequence[Example], k: int, seed: int) -> list[Example]:
+def _by_difficulty(
+    scorer: StudentRuntime, examples: Sequence[Example], k: int, seed: int, prior: np.ndarray | None = None
+) -> list[Example]:
     if k >= len(examples):
         return list(examples)
     predictions = scorer.predict([e.text for e in examples], [e.context for e in examples])
     probs = np.array([p.probs for p in predictions], dtype=np.float64).reshape(-1, len(POLARITIES))
-    return sample_by_difficulty(examples, difficulty(examples, probs), k, seed)
+    return sample_by_difficulty(examples, difficulty(examples, probs), k, seed, prior)
 
 
 @contextmanager
@@ -200,19 +213,18 @@ def _round(
         return RoundResult("skipped", "no new teacher labels since the last round", current, current)
     seed_train, gold = seed_split(settings)
     seed_train, seed_val = split_validation(seed_train, VALIDATION_FRACTION)
-    new_train, new_val = split_validation(new, VALIDATION_FRACTION)
+    stored = store.training(settings.holdout_fraction, upto)
+    stored_train, stored_val = _split_stored(stored)
     current_runtime = StudentRuntime.load(registry.path(current), settings)
-    train = training_set(settings, store, current_runtime, new_train, seed_train, settings.seed + upto)
+    train = training_set(settings, stored_train, current_runtime, seed_train, settings.seed + upto)
     config = config or TrainConfig.from_settings(settings, progress=False, description="re-distil")
     start = start_from_version(registry, current, settings.aspects, settings.seed)
-    candidate = train_and_register(settings, registry, start, train, seed_val + new_val, config)
+    val = seed_val + [example_of(s.label) for s in stored_val[-VALIDATION_LABELS:]]
+    candidate = train_and_register(settings, registry, start, train, val, config)
     holdout = [example_of(s.label) for s in store.holdout(settings.holdout_fraction, upto)]
     sets = [EvalSet("gold", gold), EvalSet("holdout", holdout)]
-    gate = decide(
-        evaluate(current_runtime, sets),
-        evaluate(StudentRuntime.load(registry.path(candidate), settings), sets),
-        settings.gate_tolerance,
-    )
+    candidate_runtime = StudentRuntime.load(registry.path(candidate), settings)
+    gate = decide(compare(current_runtime, candidate_runtime, sets), settings.gate_alpha, settings.gate_gold_max_drop)
     judged = RoundResult(
         "refused",
         gate.reason,
@@ -231,6 +243,15 @@ def _round(
         return replace(judged, reason=reason, current_version=now_current)
     registry.promote(candidate)
     return replace(judged, outcome="promoted", current_version=candidate)
+
+
+def _split_stored(stored: Sequence[StoredLabel]) -> tuple[list[StoredLabel], list[StoredLabel]]:
+    """(train, validation) by the same stable hash as the seed split, so a label stays on its side."""
+    examples = [example_of(s.label) for s in stored]
+    _, val = split_validation(examples, VALIDATION_FRACTION)
+    in_val = {e.key() for e in val}
+    train = [s for s, e in zip(stored, examples, strict=True) if e.key() not in in_val]
+    return train, [s for s, e in zip(stored, examples, strict=True) if e.key() in in_val]
 
 
 def promoted_manifest(registry: Registry, result: RoundResult) -> Manifest:

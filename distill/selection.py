@@ -60,17 +60,22 @@ def difficulty(examples: Sequence[Example], student_probs: np.ndarray) -> np.nda
     return entropy / _MAX_ENTROPY + np.where(known, disagreement, 0.0)
 
 
-def sample_by_difficulty(examples: Sequence[Example], difficulties: np.ndarray, k: int, seed: int) -> list[Example]:
+def sample_by_difficulty(
+    examples: Sequence[Example], difficulties: np.ndarray, k: int, seed: int, prior: np.ndarray | None = None
+) -> list[Example]:
     """``k`` examples without replacement, each drawn with probability proportional to its difficulty.
 
-    Uses the exponential-keys method (Efraimidis and Spirakis): key = u^(1/w),
-    keep the k largest; deterministic for a given seed.
+    ``prior`` multiplies each example's weight (re-distillation passes recency, so that of two
+    equally hard labels the newer one is likelier). Uses the exponential-keys method (Efraimidis
+    and Spirakis): key = u^(1/w), keep the k largest; deterministic for a given seed.
     """
     if k >= len(examples):
         return list(examples)
     if k <= 0:
         return []
     weights = np.asarray(difficulties, dtype=np.float64) + _FLOOR
+    if prior is not None:
+        weights = weights * np.asarray(prior, dtype=np.float64)
     uniform = np.random.default_rng(seed).random(len(examples))
     keys = np.log(np.clip(uniform, 1e-300, 1.0)) / weights
     chosen = np.argsort(-keys, kind="stable")[:k]

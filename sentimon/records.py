@@ -26,6 +26,7 @@ Flag = Literal[
     "budget_exhausted",  # uncertain, but the teacher budget was spent
     "teacher_failed",  # the teacher could not answer; the student's verdict stands
     "escalated",  # went to the teacher
+    "audit",  # accepted by the student, sent to the teacher at random to measure the student
 ]
 
 
@@ -153,7 +154,10 @@ class Verdict(_Record):
 class Escalation(_Record):
     post: Post
     student: Verdict
-    reason: Literal["low_confidence", "deferral_timeout"]
+    reason: Literal["low_confidence", "deferral_timeout", "audit"]
+    served_probs: Probs | None = Field(
+        None, description="The student's probabilities before live recalibration (what calibration is fitted on)."
+    )
     context: str | None = Field(None, description="Parent post text, when the thread gave any.")
     received_at: datetime = Field(description="When the worker first saw the post (for latency).")
 
@@ -171,6 +175,8 @@ class TeacherLabel(_Record):
     rationale: str = ""
     student_version: str
     student_polarity: Polarity | None = None
+    # Asked about a post the student had accepted, to measure it: judges candidates, never trains them.
+    audit: bool = False
     at: datetime = Field(default_factory=utcnow)
 
 

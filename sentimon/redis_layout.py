@@ -14,7 +14,7 @@ Counter fields of an aggregate hash (all integers except ``score_sum``):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -52,6 +52,12 @@ def longest_retention(windows: Iterable[str], windows_kept: int) -> int:
 
 # The brand a verdict without any brand is counted under, so that it still shows in totals.
 NO_BRAND = "(none)"
+
+
+def brands_of(brands: Sequence[str]) -> tuple[str, ...]:
+    """The brands a post counts under, each once: its own, or :data:`NO_BRAND` when it names none."""
+    return tuple(dict.fromkeys(brands)) or (NO_BRAND,)
+
 
 # Field names of an aggregate hash; the writer and the reader both build them here.
 VOLUME = "volume"
@@ -210,3 +216,48 @@ class Keys:
     def budget(self, unit: str, bucket: int) -> str:
         """Counter of escalations in one second or minute bucket."""
         return self._k("budget", unit, bucket)
+
+    # --- audits, live accuracy and steering (stream.quality_store) -------------------------
+    @property
+    def audits(self) -> str:
+        """Sorted set of post ids with a student/teacher answer pair, score = teacher answer time."""
+        return self._k("quality", "audits")
+
+    @property
+    def audit_data(self) -> str:
+        """Hash post id -> answer pair JSON; a post's pair is written once (a repeat is ignored)."""
+        return self._k("quality", "audit", "data")
+
+    def route_tally(self, minute: int) -> str:
+        """Hash of final verdicts by decider in one minute: ``accepted``, ``teacher``, ``low``, ``<x>|<brand>``."""
+        return self._k("quality", "tally", minute)
+
+    @property
+    def recent_probs(self) -> str:
+        """Capped list of recent served probabilities, ``version,p_neg,p_neu,p_pos``, newest first."""
+        return self._k("quality", "recent")
+
+    @property
+    def routing_plan(self) -> str:
+        """String: the routing plan JSON every worker routes by (threshold, audit shares, calibration)."""
+        return self._k("quality", "plan")
+
+    @property
+    def quality_report(self) -> str:
+        """String: the latest live accuracy report JSON."""
+        return self._k("quality", "report")
+
+    @property
+    def quality_history(self) -> str:
+        """Sorted set of compact report JSON (estimate, interval, call share, model, plan), score = time."""
+        return self._k("quality", "history")
+
+    @property
+    def quality_lock(self) -> str:
+        """Lease held by the one worker refreshing the plan and the report this period."""
+        return self._k("quality", "lock")
+
+    @property
+    def calibration_version(self) -> str:
+        """Counter: each live calibration fitted gets the next number."""
+        return self._k("quality", "calibration", "version")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "SENTIMON_"
@@ -184,6 +184,62 @@ class Settings(BaseSettings):
         600, ge=0, description="Escalations per minute; overflow stays with the student."
     )
 
+    # --- audits, live accuracy and steering ------------------------------------------------
+    audit_share: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Share of accepted posts also sent to the teacher as audits (after escalations, within the"
+        " budget); the teacher's answer decides them and measures the student.",
+    )
+    audit_warmup_share: float = Field(
+        0.1, ge=0, le=1, description="Audit share while warming up (new model, drift) and for brands with few audits."
+    )
+    teacher_assumed_accuracy: float = Field(
+        0.9,
+        gt=1 / 3,
+        le=1,
+        description="Assumed accuracy of the teacher; audit agreement is corrected by it (see the README).",
+    )
+    target_accuracy: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="Whole-cascade accuracy to steer to: the accept threshold becomes the lowest that reaches it"
+        " on the live calibration curve. Unset = SENTIMON_ACCEPT_THRESHOLD (fixed).",
+    )
+    target_call_share: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Most share of posts sent to the teacher (escalations + audits) when steering; alone it spends"
+        " all of it on the least confident posts, with a target it caps the target.",
+    )
+    warmup_threshold: float = Field(
+        0.9, ge=0, le=1, description="While warming up, a steered router escalates at least below this."
+    )
+    warmup_audits: int = Field(
+        50, ge=1, description="Audits of the serving model version before its live estimate leaves warm-up."
+    )
+    brand_warmup_audits: int = Field(
+        10, ge=1, description="Audits of a brand before its posts are audited at the normal share."
+    )
+    drift_audits: int = Field(
+        50, ge=5, description="Latest audits compared with the calibration's prediction to detect drift."
+    )
+    quality_window_seconds: float = Field(
+        900.0, gt=0, description="Rolling window of the live accuracy estimate and live calibration."
+    )
+    quality_stale_seconds: float = Field(
+        120.0, gt=0, description="No audit for this long marks the live accuracy estimate stale."
+    )
+    quality_refresh_seconds: float = Field(
+        10.0, gt=0, description="How often the estimate, the calibration and the routing plan are refreshed."
+    )
+    audit_keep: int = Field(
+        5000, ge=100, description="Most student/teacher answer pairs kept in Redis (the oldest go first)."
+    )
+
     # --- teacher -------------------------------------------------------------------------
     teacher_backends: Annotated[
         CsvList,
@@ -234,12 +290,31 @@ class Settings(BaseSettings):
     retrain_interval_minutes: float = Field(
         30.0, gt=0, description="Re-distil at least this often when labels are new."
     )
-    gate_tolerance: float = Field(
-        0.01, ge=0, description="Largest metric drop a candidate may show and still be promoted."
+    gate_alpha: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="Significance level of the gate's paired test: a candidate is refused only when it is"
+        " worse than the current student with a one-sided McNemar mid-p below this.",
     )
-    replay_fraction: float = Field(0.5, ge=0, lt=1, description="Share of each training set drawn from earlier data.")
+    gate_gold_max_drop: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Seed gold accuracy a candidate may lose (besides noise) before it counts as collapsed;"
+        " gold guards against collapse, the stream's held-out labels judge adaptation.",
+    )
+    replay_fraction: float = Field(
+        0.2, ge=0, lt=1, description="Share of each training set drawn from the seed corpus (against forgetting)."
+    )
     retrain_max_examples: int = Field(
         4000, ge=1, description="Largest training set of a round; beyond it examples are drawn by difficulty."
+    )
+    retrain_half_life_labels: int = Field(
+        3000,
+        ge=1,
+        description="Recency weighting of a round: a teacher label this many labels older than the newest"
+        " weighs half as much (in selection and in the loss).",
     )
     holdout_fraction: float = Field(0.15, ge=0, lt=1, description="Teacher labels held out for the promotion gate.")
     train_epochs: int = Field(3, ge=1, description="Epochs of a re-distillation round.")
@@ -315,6 +390,17 @@ class Settings(BaseSettings):
     dashboard_refresh_seconds: float = Field(2.0, gt=0, description="Dashboard live refresh period.")
 
     _split = field_validator("aspects", "teacher_backends", "windows", "alert_webhooks", mode="before")(_split_csv)
+
+    @model_validator(mode="after")
+    def _steering_needs_a_budget(self) -> Settings:
+        """A target or a call share cannot be steered to with no teacher calls allowed at all."""
+        steered = self.target_accuracy is not None or self.target_call_share is not None
+        if steered and (self.teacher_budget_per_second <= 0 or self.teacher_budget_per_minute <= 0):
+            raise ValueError(
+                "SENTIMON_TARGET_ACCURACY / SENTIMON_TARGET_CALL_SHARE need a teacher budget:"
+                " SENTIMON_TEACHER_BUDGET_PER_SECOND and _PER_MINUTE must be above 0"
+            )
+        return self
 
     # Plain properties, not cached: ``model_copy(update={"data_dir": ...})`` would keep a cached old path.
     @property

@@ -36,8 +36,12 @@ from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
 from stream.pipeline import AggregatePipeline, DeadLetters, PostPipeline, TeacherPipeline
 from stream.poison import PoisonGuard, failure
+from stream.quality import AccuracyEstimator
+from stream.quality_store import QualityStore
 from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
+from stream.steering import Steering, SteeringConfig
+from stream.steward import LiveRouting, QualitySteward, initial_plan
 from stream.topics import TopicNames
 from stream.types import Incoming, OutMessage
 
@@ -139,6 +143,20 @@ async def worker_role(ctx: RoleContext) -> None:
         ensure_default_student(settings)
     scorer = BatchScorer(ModelHolder(settings, registry))
     ctx.metrics.set_model(scorer.holder.version)
+    steering = Steering(SteeringConfig.from_settings(settings))
+    store = QualityStore.of(ctx.redis, settings)
+    live = LiveRouting(initial_plan(steering.config, scorer.holder.version), store)
+    steward = QualitySteward(
+        live,
+        steering,
+        AccuracyEstimator(
+            settings.teacher_assumed_accuracy, settings.quality_window_seconds, settings.quality_stale_seconds
+        ),
+        ctx.metrics,
+        holder=ctx.metrics.worker_id,
+        refresh_seconds=settings.quality_refresh_seconds,
+        window_seconds=settings.quality_window_seconds,
+    )
     posts = PostPipeline(
         settings,
         ctx.outbox,
@@ -147,6 +165,7 @@ async def worker_role(ctx: RoleContext) -> None:
         Deferral(ctx.redis, ctx.keys, settings),
         TeacherBudget(ctx.redis, ctx.keys, settings),
         ctx.metrics,
+        live,
     )
     aggregates = AggregatePipeline(
         settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics, alert_followers(ctx)
@@ -162,6 +181,11 @@ async def worker_role(ctx: RoleContext) -> None:
             ctx.metrics.set_model(scorer.holder.version)
 
     ctx.every(settings.model_poll_seconds, "poll-model", poll_model)
+
+    async def steer() -> None:
+        await steward.refresh(scorer.holder.version)
+
+    ctx.every(settings.quality_refresh_seconds, "steer-routing", steer)
 
 
 def alert_followers(ctx: RoleContext) -> list[Callable[[Sequence[Alert]], None]]:

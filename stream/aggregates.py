@@ -35,11 +35,11 @@ from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import (
     DEFERRED,
     ESCALATED,
-    NO_BRAND,
     SCORE_SUM,
     VOLUME,
     Keys,
     asp_field,
+    brands_of,
     decided_field,
     emo_field,
     flag_field,
@@ -71,7 +71,7 @@ def counter_fields(verdict: Verdict) -> list[str]:
 
 
 def verdict_brands(verdict: Verdict) -> list[str]:
-    return list(dict.fromkeys(verdict.brand)) or [NO_BRAND]
+    return list(brands_of(verdict.brand))
 
 
 class Aggregator:

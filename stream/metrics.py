@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.metrics_core import Metric
@@ -24,6 +25,7 @@ from redis.asyncio import Redis
 
 from sentimon.records import utcnow
 from sentimon.redis_layout import Keys
+from stream.steering import RoutingPlan
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -106,6 +108,28 @@ class WorkerMetrics:
             registry=r,
         )
         self.model = Gauge("sentimon_model_info", "1 for the student version serving now.", ["version"], registry=r)
+        self.audits = Counter("sentimon_audits", "Accepted posts sent to the teacher as audits.", registry=r)
+        self.quality = Gauge(
+            "sentimon_live_accuracy",
+            "Live accuracy estimate from audits (teacher accuracy assumed): scope accepted|cascade, bound"
+            " value|low|high; brand '' = all brands.",
+            ["scope", "bound", "brand"],
+            registry=r,
+        )
+        self.quality_stale = Gauge(
+            "sentimon_live_accuracy_stale", "1 when no audit arrived recently: the estimate is old.", registry=r
+        )
+        self.quality_audits = Gauge("sentimon_live_accuracy_audits", "Audits in the estimate's window.", registry=r)
+        self.teacher_share = Gauge(
+            "sentimon_teacher_share", "Share of final verdicts the teacher decided in the window.", registry=r
+        )
+        self.threshold = Gauge("sentimon_routing_threshold", "Accept threshold routing uses now.", registry=r)
+        self.warmup = Gauge(
+            "sentimon_routing_warmup", "1 while routing warms up, by reason (new_model, drift).", ["reason"], registry=r
+        )
+        self.calibration = Gauge(
+            "sentimon_calibration_version", "Live calibration version routing uses (0 = none yet).", registry=r
+        )
         self.port: int | None = None
         self.processed_total = 0
         self.lag_total = 0
@@ -133,6 +157,27 @@ class WorkerMetrics:
             self.model.remove(self.model_version)
         self.model.labels(version).set(1)
         self.model_version = version
+
+    def set_quality(self, report: Mapping[str, Any]) -> None:
+        """Gauges from a published live accuracy report (its JSON form, as every worker reads it)."""
+        self.quality.clear()
+        scopes = {"": report["overall"], **report.get("brands", {})}
+        for brand, quality in scopes.items():
+            for scope in ("accepted", "cascade"):
+                estimate = quality.get(scope)
+                for bound in ("value", "low", "high"):
+                    if estimate is not None:
+                        self.quality.labels(scope, bound, brand).set(estimate[bound])
+        self.quality_stale.set(1 if report["stale"] else 0)
+        self.quality_audits.set(report["overall"]["audits"])
+        self.teacher_share.set(report["teacher_share"])
+
+    def set_plan(self, plan: RoutingPlan) -> None:
+        self.threshold.set(plan.threshold)
+        self.calibration.set(plan.calibration.version)
+        self.warmup.clear()
+        for reason in plan.reasons:
+            self.warmup.labels(reason).set(1)
 
     def set_lag(self, lag: Mapping[PartitionKey, int]) -> None:
         """Lag of the partitions assigned now: the keys are the current assignment."""

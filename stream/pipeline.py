@@ -17,9 +17,11 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from redis.exceptions import RedisError
 
 from models.types import Prediction
-from sentimon.records import Alert, DlqRecord, Escalation, Flag, Post, Verdict, utcnow
+from sentimon.records import Alert, DlqRecord, Escalation, Flag, Post, Probs, Verdict, utcnow
+from sentimon.redis_layout import brands_of
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.deferral import Deferral, Released
@@ -28,6 +30,7 @@ from stream.metrics import WorkerMetrics
 from stream.poison import PoisonGuard, failure
 from stream.routing import Route, TeacherBudget, route
 from stream.scoring import BatchScorer, student_verdict
+from stream.steward import LiveRouting
 from stream.topics import TopicNames
 from stream.types import Incoming, Outbox, OutMessage, TeacherDesk
 from stream.validate import DUPLICATE_ID, Rejection, parse_post, reason
@@ -112,8 +115,10 @@ class PostPipeline:
         deferral: Deferral,
         budget: TeacherBudget,
         metrics: WorkerMetrics,
+        live: LiveRouting,
     ) -> None:
         self._settings = settings
+        self._live = live
         self._topics = TopicNames.of(settings)
         self._outbox = outbox
         self._scorer = scorer
@@ -213,9 +218,9 @@ class PostPipeline:
         parked_marks: Sequence[tuple[str, Stage, Origin]] = (),
         digests: Mapping[str, str] | None = None,
     ) -> None:
-        predictions, version = await self._scorer.score([r.post.text for r in ready], [r.context for r in ready])
+        served, version = await self._scorer.score([r.post.text for r in ready], [r.context for r in ready])
         self._metrics.set_model(version)
-        verdicts, escalations = await self._route(ready, predictions, version)
+        verdicts, escalations = await self._route(ready, served, version)
         await asyncio.gather(
             self._outbox.publish(self._topics.verdicts, [(v.post_id, v.to_bytes()) for v in verdicts]),
             self._outbox.publish(self._topics.escalations, [(e.post.id, e.to_bytes()) for e in escalations]),
@@ -240,17 +245,38 @@ class PostPipeline:
                 self._metrics.latency.observe((now - item.received_at).total_seconds())
         self._metrics.verdicts.labels("student").inc(len(verdicts))
         for escalation in escalations:
-            self._metrics.escalations.labels(escalation.reason).inc()
+            if escalation.reason == "audit":
+                self._metrics.audits.inc()
+            else:
+                self._metrics.escalations.labels(escalation.reason).inc()
+        await self._remember(served, version, verdicts, escalations)
+
+    async def _remember(
+        self, served: list[Prediction], version: str, verdicts: list[Verdict], escalations: list[Escalation]
+    ) -> None:
+        """Feed live quality: who decided (per brand) and what the model served. Best effort: a Redis
+        hiccup costs a few posts of evidence, never a verdict (they are all published by now)."""
+        counts = [("teacher", brands_of(e.post.brand), 1) for e in escalations]
+        counts += [("low" if "budget_exhausted" in v.flags else "accepted", brands_of(v.brand), 1) for v in verdicts]
+        try:
+            await self._live.store.tally(counts)
+            await self._live.store.remember_probs(version, [p.probs for p in served])
+        except RedisError as exc:
+            log.warning("live quality evidence not written: %s", exc)
 
     async def _route(
-        self, ready: Sequence[Ready], predictions: list[Prediction], version: str
+        self, ready: Sequence[Ready], served: list[Prediction], version: str
     ) -> tuple[list[Verdict], list[Escalation]]:
-        uncertain = [
-            i for i, p in enumerate(predictions) if route(p.max_prob, self._settings.accept_threshold) is Route.ESCALATE
-        ]
+        """Escalate the doubtful within budget, then audit a random few of the accepted with what is left."""
+        plan = self._live.plan
+        predictions = plan.calibration.predictions(served, version)
+        uncertain = [i for i, p in enumerate(predictions) if route(p.max_prob, plan.threshold) is Route.ESCALATE]
         granted = set(uncertain[: await self._budget.take(len(uncertain))])
         exhausted = set(uncertain) - granted
         self._metrics.budget_exhausted.inc(len(exhausted))
+        accepted = [i for i in range(len(ready)) if i not in granted and i not in exhausted]
+        drawn = self._live.sampler.pick(accepted, [plan.audit_share_for(ready[i].post.brand) for i in accepted])
+        audited = set(drawn[: await self._budget.take(len(drawn))])
         verdicts: list[Verdict] = []
         escalations: list[Escalation] = []
         for i, (item, prediction) in enumerate(zip(ready, predictions, strict=True)):
@@ -259,15 +285,18 @@ class PostPipeline:
                 flags += ("escalated",)
             elif i in exhausted:
                 flags += ("budget_exhausted",)
+            elif i in audited:
+                flags += ("audit",)
             verdict = student_verdict(
                 item.post, prediction, model_version=version, received_at=item.received_at, flags=flags
             )
-            if i in granted:
+            if i in granted or i in audited:
                 escalations.append(
                     Escalation(
                         post=item.post,
                         student=verdict,
-                        reason=item.reason,
+                        reason="audit" if i in audited else item.reason,
+                        served_probs=Probs.from_list(list(served[i].probs)),
                         context=item.context,
                         received_at=item.received_at,
                     )

@@ -28,9 +28,12 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherQuery, failure_calls
+from sentimon.labels import POLARITIES
 from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, utcnow
-from sentimon.redis_layout import Keys
+from sentimon.redis_layout import Keys, brands_of
 from sentimon.settings import Settings
+from stream.quality import AuditPair
+from stream.quality_store import QualityStore
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class TeacherDesk:
         self._keys = Keys(settings.redis_prefix)
         self._teacher = teacher
         self._price_per_token = settings.teacher_cost_per_1k_tokens / 1000
+        self._quality = QualityStore.of(redis, settings)
 
     async def decide(self, escalation: Escalation) -> tuple[Verdict, list[TeacherLabel]]:
         """The final verdict for an escalated post, and the labels to publish (none on fallback)."""
@@ -62,6 +66,9 @@ class TeacherDesk:
         started = time.monotonic()
         try:
             answer = await self._teacher.ask(query)
+            if answer.polarity not in POLARITIES:
+                # Backends validate their answers; one that slips through is garbage, never a label or an audit.
+                raise ValueError(f"teacher {answer.teacher} answered polarity {answer.polarity!r}")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -69,6 +76,7 @@ class TeacherDesk:
             log.warning("teacher failed on post %s, student verdict stands: %s", post.id, exc)
             await self._account(failure_calls(self._teacher.name, exc, time.monotonic() - started), escalation)
             DECISIONS.labels("fallback").inc()
+            await self._evidence(escalation, None)
             return self._fallback(escalation), []
         calls = answer.calls or (
             CallRecord(
@@ -82,6 +90,7 @@ class TeacherDesk:
         )
         await self._account(calls, escalation)
         DECISIONS.labels("teacher").inc()
+        await self._evidence(escalation, answer.polarity)
         return self._verdict(escalation, answer), [self._label(escalation, answer)]
 
     def _verdict(self, escalation: Escalation, answer: TeacherAnswer) -> Verdict:
@@ -96,7 +105,7 @@ class TeacherDesk:
                 "emotions": list(answer.emotions),
                 "aspects": list(answer.aspects),
                 "decided_by": "teacher",
-                "flags": _with_flags(escalation.student.flags, "escalated"),
+                "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation)),
                 "teacher": answer.teacher,
                 "latency_ms": _latency_ms(escalation.received_at, now),
                 "decided_at": now,
@@ -109,7 +118,7 @@ class TeacherDesk:
             {
                 **escalation.student.model_dump(),
                 "decided_by": "fallback",
-                "flags": _with_flags(escalation.student.flags, "escalated", "teacher_failed"),
+                "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation), "teacher_failed"),
                 "teacher": None,
                 "latency_ms": _latency_ms(escalation.received_at, now),
                 "decided_at": now,
@@ -131,7 +140,34 @@ class TeacherDesk:
             rationale=answer.rationale,
             student_version=escalation.student.model_version,
             student_polarity=escalation.student.polarity,
+            audit=escalation.reason == "audit",
         )
+
+    async def _evidence(self, escalation: Escalation, teacher: Polarity | None) -> None:
+        """Keep the (student, teacher) pair behind a teacher answer; on a failure, move the post's tally
+        from teacher to the student verdict that stands. Best effort, like the accounting."""
+        brands = brands_of(escalation.post.brand)
+        student = escalation.student
+        try:
+            if teacher is None:
+                stands = "accepted" if escalation.reason == "audit" else "low"
+                await self._quality.tally([("teacher", brands, -1), (stands, brands, 1)])
+                return
+            served = escalation.served_probs or student.probs
+            pair = AuditPair(
+                post_id=escalation.post.id,
+                brands=brands,
+                student=POLARITIES.index(student.polarity),
+                teacher=POLARITIES.index(teacher),
+                probs=(served.negative, served.neutral, served.positive),
+                model_version=student.model_version,
+                at=time.time(),
+                kind="audit" if escalation.reason == "audit" else "escalation",
+            )
+            if not await self._quality.add_pair(pair):
+                log.info("post %s already has a teacher answer pair; this one is ignored", pair.post_id)
+        except RedisError as exc:
+            log.warning("live quality evidence not written to Redis: %s", exc)
 
     async def _account(self, calls: tuple[CallRecord, ...], escalation: Escalation) -> None:
         student: Polarity = escalation.student.polarity
@@ -170,6 +206,11 @@ class TeacherDesk:
 
 def _with_flags(flags: list[Flag], *more: Flag) -> list[Flag]:
     return list(dict.fromkeys([*flags, *more]))
+
+
+def _sent_flag(escalation: Escalation) -> tuple[Flag, ...]:
+    """An audit is already flagged ``audit``; only escalations gain ``escalated`` at the desk."""
+    return () if escalation.reason == "audit" else ("escalated",)
 
 
 def _latency_ms(received_at: datetime, now: datetime) -> float:

@@ -5,7 +5,9 @@ message changes nothing); a timer starts a round once ``retrain_min_labels`` new
 or ``retrain_interval_minutes`` after the last round when any are. A round trains a network for
 minutes, so it runs in a one-thread executor: the event loop keeps heartbeating, committing and
 storing labels meanwhile, and the single thread plus the timer's own sequencing mean one round
-at a time. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
+at a time. That thread lowers its own priority (``train_nice``; on Linux niceness is per
+thread, and the threads it starts inherit it) and trains on ``train_threads`` threads, so on a
+small machine the scoring workers keep their latency while a round runs. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
 workers themselves follow the registry's ``current`` pointer and swap between batches.
 """
 
@@ -133,6 +135,10 @@ class Retrainer:
         await self._outbox.publish(self._settings.topic_dlq, dead)
         self._metrics.count_processed(len(batch))
         log.debug("stored %d teacher labels (%d new or changed)", len(labels), changed)
+
+    def round_niceness(self) -> int:
+        """The niceness rounds run at (asked on the round thread itself, where it was set)."""
+        return self._executor.submit(os.nice, 0).result()
 
     def due(self, new_labels: int, now: float) -> bool:
         """Enough new labels, or any once the interval has passed; after a failure, only the interval.

@@ -32,6 +32,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """``SENTIMON_*`` variables that make a child process read exactly these settings."""
     env = {}
     for name, value in settings.model_dump().items():
+        if value is None:
+            continue  # unset optional settings stay unset: "None" would not parse as a number
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         if isinstance(value, list):

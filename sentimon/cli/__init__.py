@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from pydantic import ValidationError
 
 from sentimon.cli import (
     aggregate_cmds,
@@ -15,9 +16,24 @@ from sentimon.cli import (
     trainer_cmds,
     util_cmds,
 )
+from sentimon.settings import ENV_PREFIX
 
 
-@click.group()
+class _Group(click.Group):
+    """Settings that fail validation stop any command with one line per bad variable, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            lines = [
+                (f"{ENV_PREFIX}{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "") + e["msg"]
+                for e in exc.errors()
+            ]
+            raise click.ClickException("invalid settings:\n  " + "\n  ".join(lines)) from exc
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """Streaming sentiment monitor."""
 

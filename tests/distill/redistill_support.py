@@ -19,14 +19,16 @@ _TWISTS = ("", " today", " honestly", "!!", " again", " lol", " - just saying", 
 def round_settings(settings: Settings, directory: Path) -> Settings:
     """``settings`` with the tiny student's own texts as seed corpus, so its gold slice means something.
 
-    Tiny-model training needs a larger step than MiniLM. The gate sees 20-odd examples per set,
-    where one changed answer moves a metric by several points, hence the wider tolerance.
+    Every text comes with each twist, which gives the gold slice about fifty examples: enough for
+    the gate's paired test to tell a collapse from noise. Tiny-model training needs a larger step
+    than MiniLM.
     """
     corpus = directory / "seed.jsonl"
     with corpus.open("w") as out:
         for example in TINY_EXAMPLES:
             if example.context is None:
-                out.write(json.dumps({"text": example.text, "polarity": example.polarity}) + "\n")
+                for twist in _TWISTS:
+                    out.write(json.dumps({"text": example.text + twist, "polarity": example.polarity}) + "\n")
     return settings.model_copy(
         update={
             "seed_corpus": str(corpus),
@@ -34,19 +36,22 @@ def round_settings(settings: Settings, directory: Path) -> Settings:
             "train_epochs": 8,
             "train_batch_size": 16,
             "early_stop_patience": 8,
-            "gate_tolerance": 0.1,
         }
     )
 
 
-def teacher_labels(version: str, poisoned: bool, n: int = 160, tag: str = "post") -> list[TeacherLabel]:
-    """Labels on variations of the tiny student's texts: right ones, or all flipped when ``poisoned``."""
-    rng = random.Random(5)
+def teacher_labels(version: str, poisoned: float = 0.0, n: int = 160, tag: str = "post") -> list[TeacherLabel]:
+    """Labels on variations of the tiny student's texts; a ``poisoned`` share of them flipped.
+
+    The posts are the same whatever the poison, so a clean and a poisoned round see the same data.
+    """
+    rng, flips = random.Random(5), random.Random(6)
     bases = [e for e in TINY_EXAMPLES if e.context is None]
+    flipped = set(flips.sample(range(n), round(n * poisoned)))
     labels = []
     for i in range(n):
         base = rng.choice(bases)
-        polarity = FLIP[str(base.polarity)] if poisoned else str(base.polarity)
+        polarity = FLIP[str(base.polarity)] if i in flipped else str(base.polarity)
         labels.append(
             TeacherLabel(
                 post_id=f"{tag}-{i}",

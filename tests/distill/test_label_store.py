@@ -1,4 +1,4 @@
-"""The label store on a real SQLite file: dedupe, the held-out slice, replay and round bookkeeping."""
+"""The label store on a real SQLite file: dedupe, the growing held-out side, all-labels training, rounds."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_holdout_is_a_deterministic_hash_slice_never_offered_for_training(tmp_pa
     assert training.isdisjoint(held) and training | held == set(ids)
     assert first.count_new(0.15) == len(training)
     first.record_round(started_at=T0, upto_seq=first.latest_seq(), outcome="promoted", reason="r", current_version="v")
-    assert held.isdisjoint(s.label.post_id for s in first.replay_sample(1000, 0.15, seed=1))
+    assert {s.label.post_id for s in first.training(0.15)} == training
 
 
 def test_new_labels_follow_rounds_that_used_them(store: LabelStore) -> None:
@@ -88,15 +88,32 @@ def test_new_labels_follow_rounds_that_used_them(store: LabelStore) -> None:
     assert store.count_new(0.0) == 5
 
 
-def test_replay_sample_is_reproducible_and_drawn_from_used_labels(store: LabelStore) -> None:
-    store.add(label(f"old{i}") for i in range(50))
-    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="promoted", reason="r", current_version="v")
-    store.add(label(f"new{i}") for i in range(50))
-    sample = [s.label.post_id for s in store.replay_sample(10, 0.0, seed=3)]
-    assert sample == [s.label.post_id for s in store.replay_sample(10, 0.0, seed=3)]
-    assert sample != [s.label.post_id for s in store.replay_sample(10, 0.0, seed=4)]
-    assert len(set(sample)) == 10 and all(i.startswith("old") for i in sample)
-    assert len(store.replay_sample(500, 0.0, seed=3)) == 50
+def test_training_keeps_every_label_so_far_and_the_holdout_grows_across_rounds(store: LabelStore) -> None:
+    held_sizes = []
+    for r in range(3):
+        store.add(label(f"r{r}-{i}") for i in range(200))
+        upto = store.latest_seq()
+        held_sizes.append(len(store.holdout(0.15, upto)))
+        store.record_round(started_at=T0, upto_seq=upto, outcome="promoted", reason="r", current_version="v")
+    # Every round trains on all training-side labels so far, not only the ones since the last round.
+    training = store.training(0.15)
+    assert len(training) + held_sizes[-1] == 600
+    assert {s.label.post_id.split("-")[0] for s in training} == {"r0", "r1", "r2"}
+    assert [s.seq for s in training] == sorted(s.seq for s in training)
+    # The gate's held-out side only ever grows, and keeps what earlier rounds were judged on.
+    assert held_sizes[0] < held_sizes[1] < held_sizes[2]
+    assert {s.label.post_id for s in store.holdout(0.15, 200)} <= {s.label.post_id for s in store.holdout(0.15)}
+
+
+def test_audits_are_held_out_whatever_their_hash(store: LabelStore) -> None:
+    audited = [label(f"audit-{i}").model_copy(update={"audit": True}) for i in range(40)]
+    store.add([*audited, *(label(f"esc-{i}") for i in range(40))])
+    held = {s.label.post_id for s in store.holdout(0.15)}
+    assert {a.post_id for a in audited} <= held
+    training = {s.label.post_id for s in store.training(0.15)}
+    assert not any(i.startswith("audit-") for i in training)
+    assert store.count_new(0.15) == len(training) == len(store.new_labels(0.15))
+    assert all(store.get(a.post_id).label.audit for a in audited)  # type: ignore[union-attr]
 
 
 def test_rounds_are_recorded_with_outcome_and_reason(store: LabelStore) -> None:

@@ -33,20 +33,22 @@ def test_gold_slice_is_not_empty(round_settings: Settings) -> None:
     assert len(gold) >= 4
 
 
-def test_poisoned_labels_are_refused_and_the_old_model_stays(round_settings: Settings) -> None:
+def test_a_60_percent_poisoned_round_is_refused_and_the_old_model_stays(round_settings: Settings) -> None:
     registry = Registry(round_settings.registry_dir)
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None
-    store.add(teacher_labels(before, poisoned=True))
+    store.add(teacher_labels(before, poisoned=0.6))
 
     result = run_round(round_settings, store, registry)
 
     assert result.outcome == "refused", result.reason
     assert registry.current() == before
     assert result.candidate_version is not None and result.candidate_version != before
-    assert "gold_" in result.reason and "regressed" in result.reason
+    assert "gold accuracy" in result.reason and "collapsed" in result.reason
     assert result.metrics["candidate_gold_accuracy"] < result.metrics["current_gold_accuracy"] - 0.1
+    assert result.metrics["gold_p_worse"] < round_settings.gate_alpha
+    assert result.metrics["gold_accuracy_diff_high"] < 0  # the whole interval says "worse"
     recorded = store.last_round()
     assert recorded is not None
     assert (recorded.outcome, recorded.reason) == ("refused", result.reason)
@@ -62,11 +64,14 @@ def test_clean_labels_are_promoted(round_settings: Settings) -> None:
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None
-    store.add(teacher_labels(before, poisoned=False))
+    store.add(teacher_labels(before, poisoned=0.0))  # the same posts as the poisoned round's
 
     result = run_round(round_settings, store, registry)
 
     assert result.outcome == "promoted", result.reason
+    for name in ("gold", "holdout"):  # the paired difference and its interval are in the round record
+        low, high = result.metrics[f"{name}_accuracy_diff_low"], result.metrics[f"{name}_accuracy_diff_high"]
+        assert low <= result.metrics[f"{name}_accuracy_diff"] <= high
     assert registry.current() == result.candidate_version == result.current_version
     assert registry.manifest(result.candidate_version).parent_version == before
     assert result.metrics["candidate_holdout_examples"] > 0
@@ -78,14 +83,14 @@ def test_clean_labels_are_promoted(round_settings: Settings) -> None:
 
 def test_a_round_without_a_current_student_fails_and_says_why(settings: Settings) -> None:
     store = LabelStore(settings.label_store_path)
-    store.add(teacher_labels("v0001-20250101000000", poisoned=False, n=3))
+    store.add(teacher_labels("v0001-20250101000000", n=3))
     result = run_round(settings, store)
     assert result.outcome == "failed" and "no current student" in result.reason
     assert store.count_new(0.0) == 3  # nothing consumed
 
 
 def test_difficulty_prefers_what_the_student_gets_wrong() -> None:
-    examples = [example_of(label) for label in teacher_labels("v1", poisoned=False, n=200)]
+    examples = [example_of(label) for label in teacher_labels("v1", n=200)]
     # A student that agrees with the teacher on the first half and contradicts it on the second.
     probs = []
     for i, example in enumerate(examples):
@@ -100,3 +105,23 @@ def test_difficulty_prefers_what_the_student_gets_wrong() -> None:
     # A uniform draw would average 25 hard ones; easy ones stay possible rather than excluded.
     assert np.mean(hard) > 33
     assert max(hard) < 50
+
+
+def test_a_later_round_learns_from_all_labels_so_far_and_is_judged_on_a_larger_holdout(
+    round_settings: Settings,
+) -> None:
+    registry = Registry(round_settings.registry_dir)
+    store = LabelStore(round_settings.label_store_path)
+    before = registry.current()
+    assert before is not None
+    store.add(teacher_labels(before, n=80, tag="first"))
+    first = run_round(round_settings, store, registry)
+    store.add(teacher_labels(before, n=80, tag="second"))
+    second = run_round(round_settings, store, registry)
+
+    assert first.outcome in ("promoted", "refused") and second.outcome in ("promoted", "refused")
+    assert second.new_labels < 80  # only the second batch's training-side labels are new
+    # ...but the round trained on the first batch too, and its gate saw both batches' held-out labels.
+    assert second.train_examples > first.train_examples
+    assert second.metrics["current_holdout_examples"] > first.metrics["current_holdout_examples"]
+    assert second.metrics["current_holdout_examples"] == len(store.holdout(round_settings.holdout_fraction))

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import redis
 
@@ -16,6 +17,13 @@ from stream.producer import Publisher
 from stream.topics import ensure_topics
 from tests.fixtures.broker import WorkerProcess, distinct_ids, read_topic, verdicts_of
 from tests.stream.aggregate_support import expected_counts
+from tests.stream.posts import gold_file
+
+
+def with_oracle(settings: Settings, posts: list[Post], tmp_path: Path, **update: object) -> Settings:
+    """``settings`` with the oracle teacher answering these posts' gold labels, and ``update`` on top."""
+    gold = str(gold_file(posts, tmp_path / "gold.jsonl"))
+    return settings.model_copy(update={"teacher_backends": ["oracle"], "teacher_oracle_file": gold, **update})
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:

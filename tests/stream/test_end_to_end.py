@@ -16,22 +16,23 @@ from sentimon.settings import Settings
 from stream.broker import Broker, S3Server
 from tests.fixtures.broker import WorkerProcess, distinct_ids, on_broker, read_topic
 from tests.fixtures.student import NEGATIVE_TEXT, POSITIVE_TEXT
-from tests.stream.e2e_support import all_verdicts, assert_aggregates_match, posts_partitions, publish, wait_until
+from tests.stream.e2e_support import (
+    all_verdicts,
+    assert_aggregates_match,
+    posts_partitions,
+    publish,
+    wait_until,
+    with_oracle,
+)
 from tests.stream.malformed import MALFORMED
-from tests.stream.posts import gold_file, make_posts
+from tests.stream.posts import make_posts
 
 pytestmark = pytest.mark.slow
 
 
 async def test_each_post_gets_exactly_one_verdict(stream_settings: Settings, start_worker, tmp_path: Path) -> None:
     posts = make_posts(300)
-    settings = stream_settings.model_copy(
-        update={
-            "accept_threshold": 0.95,
-            "teacher_backends": ["oracle"],
-            "teacher_oracle_file": str(gold_file(posts, tmp_path / "gold.jsonl")),
-        }
-    )
+    settings = with_oracle(stream_settings, posts, tmp_path, accept_threshold=0.95)
     worker = start_worker(settings)
     start_worker(settings, "teacher")
     await publish(settings, posts)

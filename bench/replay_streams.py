@@ -1,0 +1,111 @@
+"""Labeled streams with real drift, for :mod:`bench.stream_replay`, built from ``../shared/data``.
+
+* ``semeval``: the SemEval-2017 train pool (tweets from 2013 to 2016) in the order its source files
+  were published, so topics, slang and class mix move as the years do.
+* ``domain``: a domain shift in three equal legs: tweets (TweetEval's test split), then Reddit
+  comments (GoEmotions, mapped to polarity by the paper's sentiment groups), then film reviews
+  (SST-5, very negative/negative → negative, neutral, positive/very positive → positive).
+
+A short run keeps every k-th post rather than the first n, so even a few thousand posts span the
+whole drift.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from distill.data import Example, read_tweeteval, read_tweeteval_pool
+from sentimon.labels import POLARITIES
+
+STREAMS = ("semeval", "domain")
+# GoEmotions' sentiment groups (group/labels.txt order); "ambiguous" carries no polarity.
+_GOEMOTIONS_GROUPS = ("ambiguous", "negative", "neutral", "positive")
+_SST5_POLARITY = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
+_YEAR = re.compile(r"(\d{4})")
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post of a replayed stream: its gold label and the leg of the stream it comes from."""
+
+    id: str
+    text: str
+    polarity: str
+    leg: str
+
+
+def build_stream(name: str, data: Path, posts: int) -> list[Post]:
+    """The stream ``name`` cut to about ``posts`` posts (0 = all), in stream order."""
+    if name == "semeval":
+        full = _semeval(data)
+    elif name == "domain":
+        full = _domain(data, posts)
+    else:
+        raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS)}")
+    return _every_kth(full, posts)
+
+
+def _every_kth(stream: list[Post], posts: int) -> list[Post]:
+    if posts <= 0 or posts >= len(stream):
+        return stream
+    step = len(stream) / posts
+    return [stream[int(i * step)] for i in range(posts)]
+
+
+def _semeval(data: Path) -> list[Post]:
+    path = data / "tweeteval_sentiment" / "train_semeval2017_pool.tsv"
+    examples = read_tweeteval_pool(path)
+    sources = [line.rsplit("\t", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()[1:] if line]
+    if len(sources) != len(examples):
+        raise ValueError(f"{path}: {len(examples)} examples but {len(sources)} source files")
+    order = sorted(range(len(examples)), key=lambda i: (_year(sources[i]), i))  # stable within a year
+    return [
+        Post(f"semeval-{i}", examples[i].text, str(examples[i].polarity), sources[i].removesuffix(".tsv"))
+        for i in order
+    ]
+
+
+def _year(source: str) -> int:
+    found = _YEAR.search(source)
+    return int(found.group(1)) if found else 0
+
+
+def _domain(data: Path, posts: int) -> list[Post]:
+    legs = [
+        ("tweets", read_tweeteval(data / "tweeteval_sentiment", "test")),
+        ("reddit", _goemotions_polarity(data / "goemotions" / "group" / "test.tsv")),
+        ("reviews", _sst5_polarity(data / "sst5" / "sst_test.txt")),
+    ]
+    # Equal legs, as long as the shortest allows (or a third of the requested length each).
+    size = min(len(examples) for _, examples in legs)
+    if posts > 0:
+        size = min(size, -(-posts // len(legs)))
+    stream = []
+    for leg, examples in legs:
+        kept = _every_kth([Post(f"{leg}-{i}", e.text, str(e.polarity), leg) for i, e in enumerate(examples)], size)
+        stream.extend(kept)
+    return stream
+
+
+def _goemotions_polarity(path: Path) -> list[Example]:
+    """Comments whose emotions all fall in one polarity group; ambiguous or mixed ones are left out."""
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line:
+            continue
+        text, ids = line.split("\t")[:2]
+        groups = {_GOEMOTIONS_GROUPS[int(i)] for i in ids.split(",")}
+        if len(groups) == 1 and (group := groups.pop()) in POLARITIES:
+            examples.append(Example(text=text, polarity=group))
+    return examples
+
+
+def _sst5_polarity(path: Path) -> list[Example]:
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        label, _, text = line.partition("\t")
+        if text and label.startswith("__label__"):
+            examples.append(Example(text=text, polarity=_SST5_POLARITY[int(label.removeprefix("__label__"))]))
+    return examples

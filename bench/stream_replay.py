@@ -1,0 +1,479 @@
+"""The learning loop judged on labeled streams with real drift, on a deterministic clock.
+
+Each stream (:mod:`bench.replay_streams`) is replayed in order through the real components: the
+serving int8 student, the steering router (live calibration, target call share, audits), the
+teacher interface (the oracle, at a configurable noise), the label store, the trainer's round
+(:func:`distill.redistill.run_round`), the gate and the hot swap. The clock is the post count: a
+round runs synchronously once ``--round-every`` new training-side labels are in, so results do
+not depend on how fast the machine is. The teacher's budget is the call share: escalations take
+it first (least confident first), audits what is left.
+
+The same stream, with the same teacher answers, also runs under two baselines:
+
+* **teacher-only**: every post to the teacher;
+* **naive loop**: a fixed accept threshold (by default the one that spends the call share on the
+  first tenth, so both loops are compared at about the same share), and after each tenth one epoch
+  on the last 3,000 teacher labels, promoted without a gate.
+
+and the stream's **in-domain ceiling**: the starting student fine-tuned on the first 70 % of the
+stream's gold labels, scored on the rest, which says how learnable the stream is.
+
+Every run starts from the seed-only student (built once from the shipped seed corpus into
+``bench/out/replay-seed``), never from the configured registry, whose default student may have
+been trained on these very tweets.
+
+    python -m bench.stream_replay [--streams semeval domain] [--posts 3000] [--noise 0.1]
+
+Prints a table per stream and writes ``bench/out/stream_replay.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import logging
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import OUT_DIR, SHARED_DATA, scores
+from bench.replay_streams import STREAMS, Post, build_stream
+from distill.bootstrap import VALIDATION_FRACTION, ensure_default_student
+from distill.data import Example, seed_split, split_validation
+from distill.export import ParityError
+from distill.label_store import LabelStore
+from distill.pipeline import start_from_version, train_and_register
+from distill.redistill import RoundResult, run_round
+from distill.registry import Registry
+from distill.trainer import TrainConfig
+from models.student import StudentRuntime
+from models.teacher.oracle import GoldExample, OracleTeacher
+from models.teacher.types import TeacherAnswer, TeacherQuery
+from sentimon.labels import POLARITIES
+from sentimon.records import TeacherLabel
+from sentimon.settings import Settings
+from stream.quality import AccuracyEstimator, AuditPair, Tallies, Tally
+from stream.steering import AuditSampler, Steering, SteeringConfig
+from stream.trainer_role import lower_priority
+
+TENTHS = 10
+NAIVE_LAST_LABELS = 3000
+CEILING_TRAIN_SHARE = 0.7
+SEED_DIR = OUT_DIR / "replay-seed"
+# Posts scored per step: the micro-batch a worker would take, and how often the router re-plans.
+STEP = 100
+# Recent served probabilities the router chooses its threshold from.
+RECENT_POSTS = 1000
+# Scoring latency around the first round (--latency): micro-batches of this size, with a pause
+# between them, measured idle for a while and then for as long as the round runs.
+LATENCY_BATCH = 32
+LATENCY_IDLE_SECONDS = 20.0
+LATENCY_PAUSE_SECONDS = 0.05
+
+
+@dataclass
+class Run:
+    """One system's pass over a stream: per post what was decided, by whom, with which model."""
+
+    name: str
+    decided: np.ndarray
+    student: np.ndarray
+    accepted: np.ndarray  # the student's verdict stood because it was confident
+    called: np.ndarray  # the teacher was asked (escalation or audit)
+    version: list[str]
+    estimates: list[tuple[float, float, float] | None] = field(default_factory=list)  # per tenth
+    rounds: list[tuple[int, RoundResult, float]] = field(default_factory=list)  # (post index, result, seconds)
+    latency: tuple[float, float] | None = None  # scoring p95 ms: idle, during the first round
+
+    @classmethod
+    def empty(cls, name: str, n: int) -> Run:
+        return cls(
+            name,
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=bool),
+            np.zeros(n, dtype=bool),
+            [""] * n,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """What every system of one stream shares: the posts, their gold labels and the teacher's answers."""
+
+    name: str
+    posts: Sequence[Post]
+    gold: np.ndarray
+    answers: Sequence[TeacherAnswer]
+
+    @property
+    def teacher(self) -> np.ndarray:
+        return np.array([POLARITIES.index(a.polarity) for a in self.answers])
+
+    def tenths(self) -> list[slice]:
+        edges = np.linspace(0, len(self.posts), TENTHS + 1).astype(int)
+        return [slice(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+    def label(self, i: int, version: str, student: int, audit: bool) -> TeacherLabel:
+        answer = self.answers[i]
+        return TeacherLabel(
+            post_id=self.posts[i].id,
+            text=self.posts[i].text,
+            teacher=answer.teacher,
+            polarity=answer.polarity,
+            probs=answer.probs,
+            confidence=min(1.0, max(0.0, answer.confidence)),
+            student_version=version,
+            student_polarity=POLARITIES[student],  # type: ignore[arg-type]
+            audit=audit,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data directory")
+    parser.add_argument("--streams", nargs="+", default=list(STREAMS), choices=STREAMS)
+    parser.add_argument("--posts", type=int, default=3000, help="posts per stream (0 = the whole stream)")
+    parser.add_argument("--noise", type=float, default=0.1, help="share of wrong oracle answers")
+    parser.add_argument("--call-share", type=float, default=0.1, help="teacher budget: share of posts")
+    parser.add_argument("--round-every", type=int, default=200, help="new training-side labels per round")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of a round")
+    parser.add_argument("--max-examples", type=int, default=2000, help="largest training set of a round")
+    parser.add_argument("--ceiling-epochs", type=int, default=1, help="epochs of the in-domain ceiling")
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch threads of every training")
+    parser.add_argument(
+        "--naive-threshold",
+        type=float,
+        default=None,
+        help="the naive loop's fixed accept threshold (default: the one spending --call-share on the first tenth)",
+    )
+    parser.add_argument("--latency", action="store_true", help="measure scoring p95 during the first round")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    settings = Settings(data_dir=SEED_DIR).model_copy(
+        update={
+            "train_epochs": args.epochs,
+            "retrain_max_examples": args.max_examples,
+            "train_threads": args.threads,
+            "teacher_oracle_noise": args.noise,
+        }
+    )
+    seed_version = ensure_default_student(settings, progress=False, from_seed=True)
+    print(f"\nStream replay: starting student {seed_version} (seed corpus only), oracle at {args.noise:.0%} noise,")
+    print(
+        f"teacher budget {args.call_share:.0%} of posts, a round every {args.round_every} new labels"
+        f" ({args.epochs} epochs, at most {args.max_examples} examples, {args.threads} thread(s))"
+    )
+    figures = []
+    for name in args.streams:
+        posts = build_stream(name, args.data, args.posts)
+        replay = Replay(name, posts, np.array([POLARITIES.index(p.polarity) for p in posts]), oracle(posts, args))
+        started = time.perf_counter()
+        teacher_only = teacher_only_run(replay)
+        naive = naive_run(replay, settings, args)
+        loop = sentimon_run(replay, settings, args)
+        ceiling = ceiling_accuracy(replay, settings, args)
+        report(replay, [teacher_only, naive, loop], ceiling, time.perf_counter() - started)
+        figures.append((replay, [teacher_only, naive, loop], ceiling))
+    plot(figures, args.out / "stream_replay.png")
+
+
+def oracle(posts: Sequence[Post], args: argparse.Namespace) -> list[TeacherAnswer]:
+    """The teacher's answer for every post, asked once, so every system hears the same teacher."""
+    teacher = OracleTeacher(
+        [GoldExample(id=p.id, polarity=p.polarity) for p in posts], noise=args.noise, seed=13, name="oracle"
+    )
+
+    async def ask() -> list[TeacherAnswer]:
+        return list(await asyncio.gather(*(teacher.ask(TeacherQuery(post_id=p.id, text=p.text)) for p in posts)))
+
+    return asyncio.run(ask())
+
+
+@contextmanager
+def scratch_run(settings: Settings) -> Iterator[tuple[Settings, Registry]]:
+    """A throwaway data directory holding a copy of the seed-only registry."""
+    with tempfile.TemporaryDirectory(prefix="sentimon-replay-") as scratch:
+        run = settings.model_copy(update={"data_dir": Path(scratch)})
+        shutil.copytree(settings.registry_dir, run.registry_dir)
+        yield run, Registry(run.registry_dir, keep=run.model_keep)
+
+
+def teacher_only_run(replay: Replay) -> Run:
+    run = Run.empty("teacher-only", len(replay.posts))
+    run.decided[:] = replay.teacher
+    run.called[:] = True
+    run.version = ["teacher"] * len(replay.posts)
+    return run
+
+
+def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> Run:
+    """Fixed threshold; after each tenth, one epoch on the last 3,000 teacher labels, promoted ungated.
+
+    Unless given, the threshold is the one that sends ``--call-share`` of the first tenth to the
+    teacher, so that both loops are compared at about the same call share.
+    """
+    result = Run.empty("naive loop", len(replay.posts))
+    labels: list[Example] = []
+    with scratch_run(settings) as (run, registry):
+        student = registry.load_runtime(run)
+        seed_val = split_validation(seed_split(run)[0], VALIDATION_FRACTION)[1]
+        threshold = args.naive_threshold
+        for number, tenth in enumerate(replay.tenths(), start=1):
+            predictions = student.predict([p.text for p in replay.posts[tenth]])
+            if threshold is None:  # fixed from here on: the one that spends the call share on the first tenth
+                threshold = float(np.quantile([p.max_prob for p in predictions], args.call_share))
+                print(f"  naive: fixed threshold {threshold:.4f}")
+            for i, prediction in enumerate(predictions, start=tenth.start):
+                result.student[i] = POLARITIES.index(prediction.polarity)
+                result.accepted[i] = prediction.max_prob >= threshold
+                result.called[i] = not result.accepted[i]
+                result.decided[i] = replay.teacher[i] if result.called[i] else result.student[i]
+                result.version[i] = student.version
+                if result.called[i]:
+                    labels.append(Example(text=replay.posts[i].text, probs=replay.answers[i].probs.as_list()))
+            if number < TENTHS and labels:
+                started = time.perf_counter()
+                config = TrainConfig.from_settings(run, epochs=1, progress=False, description="naive")
+                start = start_from_version(registry, student.version, run.aspects, run.seed)
+                try:
+                    train_and_register(run, registry, start, labels[-NAIVE_LAST_LABELS:], seed_val, config, True)
+                except ParityError as exc:  # the naive loop has no gate, but an export that drifts cannot serve
+                    print(f"  naive: tenth {number}: export refused, the model stays: {exc}")
+                student = registry.load_runtime(run)
+                print(
+                    f"  naive: tenth {number} -> {student.version} ({time.perf_counter() - started:.0f} s)", flush=True
+                )
+    return result
+
+
+def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> Run:
+    """The live loop: steering, audits, label store, rounds on the deterministic clock, gate, hot swap."""
+    n = len(replay.posts)
+    result = Run.empty("sentimon", n)
+    steering = Steering(SteeringConfig(target_call_share=args.call_share, teacher_accuracy=1 - args.noise))
+    sampler = AuditSampler(random.Random(13))
+    brands = (replay.name,)
+    pairs: list[AuditPair] = []
+    recent: list[tuple[float, float, float]] = []
+    allowance = 0.0
+    with scratch_run(settings.model_copy(update={"retrain_min_labels": args.round_every})) as (run, registry):
+        store = LabelStore(run.label_store_path)
+        student = registry.load_runtime(run)
+        for step, start in enumerate(range(0, n, STEP), start=1):
+            rows = list(range(start, min(n, start + STEP)))
+            served = np.array([p.probs for p in student.predict([replay.posts[i].text for i in rows])])
+            calibration = steering.calibrate(pairs, student.version, step)
+            plan = steering.plan(np.array(recent[-RECENT_POSTS:]), pairs, student.version, calibration)
+            probs = calibration.apply(served)
+            confidence = probs.max(axis=1)
+            allowance = min(allowance + args.call_share * len(rows), 2.0 * args.call_share * STEP)
+            doubtful = [rows[j] for j in np.argsort(confidence, kind="stable") if confidence[j] < plan.threshold]
+            escalated = doubtful[: int(allowance)]
+            allowance -= len(escalated)
+            confident = [i for i, c in zip(rows, confidence, strict=True) if c >= plan.threshold]
+            audits = sampler.pick(confident, [plan.audit_share_for(brands)] * len(confident))[: int(allowance)]
+            allowance -= len(audits)
+            for j, i in enumerate(rows):
+                result.student[i] = int(np.argmax(probs[j]))
+                result.accepted[i] = confidence[j] >= plan.threshold
+                result.version[i] = student.version
+            asked = [(i, False) for i in escalated] + [(i, True) for i in audits]
+            for i, audit in asked:
+                result.called[i] = True
+                pairs.append(
+                    AuditPair(
+                        post_id=replay.posts[i].id,
+                        brands=brands,
+                        student=int(result.student[i]),
+                        teacher=int(replay.teacher[i]),
+                        probs=tuple(served[i - start]),  # type: ignore[arg-type]
+                        model_version=student.version,
+                        at=float(i),
+                        kind="audit" if audit else "escalation",
+                    )
+                )
+            result.decided[rows] = np.where(result.called[rows], replay.teacher[rows], result.student[rows])
+            store.add(replay.label(i, student.version, int(result.student[i]), audit) for i, audit in asked)
+            recent.extend(tuple(p) for p in served)
+            if store.count_new(run.holdout_fraction) >= run.retrain_min_labels:
+                started = time.perf_counter()
+                if args.latency and not result.rounds:
+                    texts = [p.text for p in replay.posts[: LATENCY_BATCH * 20]]
+                    outcome, result.latency = round_under_load(run, store, registry, student, texts)
+                else:
+                    outcome = run_round(run, store, registry)
+                seconds = time.perf_counter() - started
+                result.rounds.append((rows[-1] + 1, outcome, seconds))
+                print(f"  sentimon: after post {rows[-1] + 1}: round {outcome.outcome} ({seconds:.0f} s)", flush=True)
+                if outcome.promoted:
+                    student = registry.load_runtime(run)
+        result.estimates = live_estimates(replay, result, pairs, 1 - args.noise)
+    return result
+
+
+def round_under_load(
+    run: Settings, store: LabelStore, registry: Registry, student: StudentRuntime, texts: Sequence[str]
+) -> tuple[RoundResult, tuple[float, float]]:
+    """The round as the trainer runs it (niced thread), while this thread keeps scoring micro-batches.
+
+    Returns the round and the scoring p95 latency (ms) idle, then during the round. The round's
+    outcome is the same as a synchronous one's: only the wall clock is shared.
+    """
+    idle = _score_until(student, texts, time.perf_counter() + LATENCY_IDLE_SECONDS, None)
+    with ThreadPoolExecutor(max_workers=1, initializer=lower_priority, initargs=(run.train_nice,)) as executor:
+        future = executor.submit(run_round, run, store, registry)
+        busy = _score_until(student, texts, None, future)
+        outcome = future.result()
+    return outcome, (float(np.percentile(idle, 95)), float(np.percentile(busy, 95)))
+
+
+def _score_until(
+    student: StudentRuntime, texts: Sequence[str], deadline: float | None, future: Future[RoundResult] | None
+) -> list[float]:
+    latencies = []
+    for batch in itertools.cycle(range(0, len(texts), LATENCY_BATCH)):
+        if (deadline is not None and time.perf_counter() >= deadline) or (future is not None and future.done()):
+            break
+        started = time.perf_counter()
+        student.predict(list(texts[batch : batch + LATENCY_BATCH]))
+        latencies.append((time.perf_counter() - started) * 1000)
+        time.sleep(LATENCY_PAUSE_SECONDS)  # a worker at part load, not a saturating loop
+    return latencies
+
+
+def live_estimates(
+    replay: Replay, run: Run, pairs: Sequence[AuditPair], teacher_accuracy: float
+) -> list[tuple[float, float, float] | None]:
+    """The live estimate of cascade accuracy at the end of each tenth, over that tenth alone."""
+    estimates: list[tuple[float, float, float] | None] = []
+    for tenth in replay.tenths():
+        length = tenth.stop - tenth.start
+        estimator = AccuracyEstimator(teacher_accuracy, window_seconds=length, stale_seconds=length)
+        tally = Tally(
+            accepted=int((run.accepted[tenth] & ~run.called[tenth]).sum()),
+            teacher=int(run.called[tenth].sum()),
+            low=int((~run.accepted[tenth] & ~run.called[tenth]).sum()),
+        )
+        report = estimator.estimate(
+            [p for p in pairs if tenth.start <= p.at < tenth.stop], Tallies(overall=tally), float(tenth.stop - 1)
+        )
+        cascade = report.overall.cascade
+        estimates.append(None if cascade is None else (cascade.value, cascade.low, cascade.high))
+    return estimates
+
+
+def ceiling_accuracy(replay: Replay, settings: Settings, args: argparse.Namespace) -> float:
+    """The starting student fine-tuned on the stream's first 70 % gold labels, scored on the rest."""
+    cut = int(len(replay.posts) * CEILING_TRAIN_SHARE)
+    examples = [Example(text=p.text, polarity=p.polarity) for p in replay.posts]
+    train, val = split_validation(examples[:cut], VALIDATION_FRACTION)
+    with scratch_run(settings) as (run, registry):
+        current = registry.current()
+        assert current is not None
+        config = TrainConfig.from_settings(run, epochs=args.ceiling_epochs, progress=False, description="ceiling")
+        version = train_and_register(run, registry, start_from_version(registry, current, run.aspects, run.seed),
+                                     train, val, config)  # fmt: skip
+        student = StudentRuntime.load(registry.path(version), run)
+        predicted = np.array([POLARITIES.index(p.polarity) for p in student.predict([e.text for e in examples[cut:]])])
+    return scores(replay.gold[cut:], predicted)[0]
+
+
+def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) -> None:
+    teacher, naive, loop = runs
+    print(f"\nStream {replay.name}: {len(replay.posts)} posts ({seconds:.0f} s); in-domain ceiling {ceiling:.4f}")
+    header = (
+        f"{'tenth':>6} {'leg':<18} {'teacher':>7} | {'naive':>6} {'F1':>6} {'calls':>6} | {'loop':>6} {'F1':>6}"
+        f" {'st.acc':>6} {'calls':>6} {'estimate [interval]':>24} {'version':<22}"
+    )
+    print(header)
+    for number, tenth in enumerate(replay.tenths(), start=1):
+        print(row(str(number), replay, runs, tenth, loop.estimates[number - 1]))
+    after_first = slice(replay.tenths()[1].start, len(replay.posts))
+    print(row("2-10", replay, runs, after_first, None))
+    print(row("all", replay, runs, slice(0, len(replay.posts)), None))
+    gap_naive = (
+        scores(replay.gold[after_first], teacher.decided[after_first])[0]
+        - scores(replay.gold[after_first], naive.decided[after_first])[0]
+    )
+    gap_loop = (
+        scores(replay.gold[after_first], teacher.decided[after_first])[0]
+        - scores(replay.gold[after_first], loop.decided[after_first])[0]
+    )
+    print(
+        f"after the first tenth: gap to teacher-only {gap_loop * 100:+.1f} points (loop, "
+        f"{loop.called[after_first].mean():.1%} calls) vs {gap_naive * 100:+.1f} (naive, "
+        f"{naive.called[after_first].mean():.1%} calls)"
+    )
+    if loop.latency is not None:
+        idle, busy = loop.latency
+        print(f"scoring p95 (batches of {LATENCY_BATCH}): idle {idle:.0f} ms, during a round {busy:.0f} ms,"
+              f" ratio {busy / idle:.2f}")  # fmt: skip
+    for position, result, took in loop.rounds:
+        print(f"  round after post {position}: {result.outcome} in {took:.0f} s, {result.train_examples} examples;"
+              f" {result.reason[:160]}")  # fmt: skip
+
+
+def row(
+    label: str, replay: Replay, runs: Sequence[Run], part: slice, estimate: tuple[float, float, float] | None
+) -> str:
+    teacher, naive, loop = runs
+    gold = replay.gold[part]
+    legs = sorted({p.leg for p in replay.posts[part]})
+    leg = legs[0] if len(legs) == 1 else f"{len(legs)} legs"
+    teacher_acc = scores(gold, teacher.decided[part])[0]
+    naive_acc, naive_f1 = scores(gold, naive.decided[part])
+    loop_acc, loop_f1 = scores(gold, loop.decided[part])
+    accepted = loop.accepted[part] & ~loop.called[part]
+    student_acc = scores(gold[accepted], loop.student[part][accepted])[0] if accepted.any() else float("nan")
+    shown = "" if estimate is None else f"{estimate[0]:.3f} [{estimate[1]:.3f}, {estimate[2]:.3f}]"
+    return (
+        f"{label:>6} {leg[:18]:<18} {teacher_acc:>7.4f} | {naive_acc:>6.4f} {naive_f1:>6.4f}"
+        f" {naive.called[part].mean():>6.1%} | {loop_acc:>6.4f} {loop_f1:>6.4f} {student_acc:>6.4f}"
+        f" {loop.called[part].mean():>6.1%} {shown:>24} {loop.version[part.stop - 1]:<22}"
+    )
+
+
+def plot(figures: Sequence[tuple[Replay, Sequence[Run], float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure, axes = plt.subplots(2, len(figures), figsize=(6 * len(figures), 7), squeeze=False, sharex="col")
+    for column, (replay, runs, ceiling) in enumerate(figures):
+        tenths = replay.tenths()
+        x = np.arange(1, len(tenths) + 1)
+        top, bottom = axes[0, column], axes[1, column]
+        for run, style in zip(runs, ("g--", "o-", "s-"), strict=True):
+            top.plot(x, [scores(replay.gold[t], run.decided[t])[0] for t in tenths], style, label=run.name)
+            if run.name != "teacher-only":
+                bottom.plot(x, [run.called[t].mean() for t in tenths], style, label=run.name)
+        estimates = runs[-1].estimates
+        top.plot(x, [e[0] if e else np.nan for e in estimates], "k:", label="loop: live estimate")
+        top.axhline(ceiling, color="grey", linestyle=":", label="in-domain ceiling")
+        top.set_title(f"{replay.name} ({len(replay.posts)} posts)")
+        top.set_ylabel("accuracy per tenth")
+        bottom.set_ylabel("teacher-call share per tenth")
+        bottom.set_xlabel("tenth of the stream")
+        top.legend(fontsize=7, loc="lower left")
+        bottom.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    print(f"\nplot written to {path}")
+
+
+if __name__ == "__main__":
+    main()

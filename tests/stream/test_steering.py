@@ -1,0 +1,95 @@
+"""Steering: the threshold that meets a target at the fewest calls, the call-share cap, warm-up, audit draws."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from models.recalibration import Recalibration
+from stream.quality import AuditPair
+from stream.steering import ESCALATE_ALL, AuditSampler, RoutingPlan, Steering, SteeringConfig, choose_threshold
+
+
+def expected_cascade(confidence: np.ndarray, threshold: float, teacher_accuracy: float) -> float:
+    escalated = confidence < threshold
+    return float((np.where(escalated, teacher_accuracy, confidence)).mean())
+
+
+def test_the_chosen_threshold_is_the_lowest_that_meets_the_target() -> None:
+    confidence = np.random.default_rng(0).uniform(0.4, 1.0, 1000)
+    threshold = choose_threshold(confidence, target_accuracy=0.85, max_escalation_share=None, teacher_accuracy=1.0)
+    assert expected_cascade(confidence, threshold, 1.0) >= 0.85
+    lower = confidence[confidence < threshold].max()  # one post fewer to the teacher
+    assert expected_cascade(confidence, lower, 1.0) < 0.85
+
+
+def test_the_call_share_caps_an_unreachable_target() -> None:
+    confidence = np.linspace(0.4, 1.0, 1000)
+    threshold = choose_threshold(confidence, target_accuracy=0.99, max_escalation_share=0.1, teacher_accuracy=0.9)
+    assert (confidence < threshold).mean() == pytest.approx(0.1, abs=0.002)
+    only_share = choose_threshold(confidence, target_accuracy=None, max_escalation_share=0.25, teacher_accuracy=0.9)
+    assert (confidence < only_share).mean() == pytest.approx(0.25, abs=0.002)
+    assert choose_threshold(np.zeros(0), target_accuracy=0.9, max_escalation_share=None, teacher_accuracy=0.9) == (
+        ESCALATE_ALL
+    )
+
+
+def pairs(n: int, agree_share: float, version: str = "v1", brand: str = "acme") -> list[AuditPair]:
+    return [
+        AuditPair(
+            post_id=f"{version}-{brand}-{i}",
+            brands=(brand,),
+            student=0,
+            teacher=0 if i < agree_share * n else 1,
+            probs=(0.95, 0.03, 0.02),
+            model_version=version,
+            at=float(i),
+        )
+        for i in range(n)
+    ]
+
+
+def test_warm_up_on_a_new_model_then_drift_when_audits_disagree_with_the_calibration() -> None:
+    steering = Steering(SteeringConfig(target_accuracy=0.8, warmup_audits=50, drift_audits=50, warmup_threshold=0.9))
+    recent = np.tile([0.7, 0.2, 0.1], (200, 1))
+    identity = Recalibration.identity("v1")
+    new = steering.plan(recent, pairs(10, 1.0), "v1", identity)
+    assert new.warmup and new.reasons == ("new_model",) and new.threshold >= 0.9
+    assert new.audit_share_for(["acme"]) == steering.config.audit_warmup_share
+    settled = steering.plan(recent, pairs(100, 0.96), "v1", identity)
+    assert not settled.warmup and settled.threshold < 0.9
+    drifted = steering.plan(recent, pairs(100, 0.6), "v1", identity)  # served 0.95 sure, right 60 % of the time
+    assert drifted.reasons == ("drift",)
+    other_version = steering.plan(recent, pairs(100, 0.96, version="v0"), "v1", identity)
+    assert other_version.reasons == ("new_model",)
+
+
+def test_brands_with_few_audits_are_audited_at_the_warm_up_share() -> None:
+    steering = Steering(SteeringConfig(brand_warmup_audits=10, warmup_audits=5, audit_share=0.02))
+    plan = steering.plan(np.zeros((0, 3)), pairs(60, 1.0) + pairs(3, 1.0, brand="newco"), "v1", Recalibration())
+    assert plan.mode == "fixed" and plan.threshold == 0.6 and not plan.warmup
+    assert plan.audit_share_for(["acme"]) == 0.02
+    assert plan.audit_share_for(["acme", "newco"]) == plan.warmup_share
+
+
+def test_a_plan_survives_its_json_form() -> None:
+    plan = RoutingPlan(
+        threshold=0.7,
+        audit_share=0.02,
+        warmup_share=0.1,
+        warmup=True,
+        reasons=("drift",),
+        calibration=Recalibration(kind="vector", scale=(0.5, 0.6, 0.7), bias=(0.1, 0.0, -0.1), model_version="v"),
+        seasoned_brands=frozenset({"a", "b"}),
+        mode="target",
+    )
+    assert RoutingPlan.from_json(plan.to_json()) == plan
+
+
+def test_the_sampler_draws_about_the_share_asked() -> None:
+    sampler = AuditSampler(random.Random(1))
+    drawn = sampler.pick(list(range(20_000)), [0.02] * 20_000)
+    assert 0.017 < len(drawn) / 20_000 < 0.023
+    assert sampler.pick([1, 2, 3], [0.0, 0.0, 0.0]) == [] and sampler.pick([1, 2], [1.0, 1.0]) == [1, 2]
