@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     teacher_max_retries: int = Field(3, ge=0, description="Retries after a failed teacher request.")
     teacher_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles with jitter.")
     teacher_concurrency: int = Field(4, ge=1, description="Teacher requests in flight per process.")
+    teacher_deadline_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest an escalated post waits for the teacher, counted from when the worker first saw it, "
+        "queueing and retries included; then the student's verdict stands, flagged teacher_timeout.",
+    )
     teacher_breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
     teacher_breaker_reset_seconds: float = Field(30.0, gt=0, description="Open breaker waits this long before a trial.")
     teacher_queries_per_post: int = Field(1, ge=1, description="Teachers asked per post when several are set.")

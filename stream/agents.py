@@ -41,6 +41,7 @@ STATS_SECONDS = 2.0
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 AGGREGATE_WITHIN_SECONDS = 0.25
+TEACH_BATCH_PER_SLOT = 8
 
 Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
 
@@ -171,7 +172,10 @@ async def teacher_role(ctx: RoleContext) -> None:
     settings = ctx.settings
     desk = TeacherDesk(settings, ctx.redis, await build_teacher(settings))
     teacher = TeacherPipeline(settings, ctx.outbox, desk, ctx.ledger(), ctx.metrics)
-    ctx.consume(ctx.topics.escalations, "teach", teacher.handle, settings.teacher_concurrency)
+    # More posts per batch than requests in flight: the rest queue by deadline (models.teacher.slots), so a
+    # hanging teacher makes them fall back at their own deadlines instead of being read only after it.
+    batch = settings.teacher_concurrency * TEACH_BATCH_PER_SLOT
+    ctx.consume(ctx.topics.escalations, "teach", teacher.handle, batch)
 
 
 async def trainer_role(ctx: RoleContext) -> None:
