@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +36,10 @@ IGNORE = -100
 _BUCKET_BATCHES = 50
 
 
+class TrainingStopped(RuntimeError):
+    """Training was asked to stop (the process is shutting down); nothing it built is kept."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     epochs: int = 3
@@ -49,6 +54,7 @@ class TrainConfig:
     threads: int = 0  # torch threads during training; 0 leaves torch's default
     progress: bool = True
     description: str = "train"
+    stop: threading.Event | None = None  # set from another thread to abandon training at the next step
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> TrainConfig:
@@ -251,6 +257,8 @@ class Trainer:
                 for rows in self._batches(train, shuffler):
                     if steps >= total:
                         break
+                    if config.stop is not None and config.stop.is_set():
+                        raise TrainingStopped(f"abandoned at step {steps} of {total}")
                     batch = [train[i] for i in rows]
                     loss = self.loss(
                         self.model(**model_inputs(self.encoder, batch)), targets_for(batch, self.model.aspects)

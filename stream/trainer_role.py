@@ -5,14 +5,18 @@ message changes nothing); a timer starts a round once ``retrain_min_labels`` new
 or ``retrain_interval_minutes`` after the last round when any are. A round trains a network for
 minutes, so it runs in a one-thread executor: the event loop keeps heartbeating, committing and
 storing labels meanwhile, and the single thread plus the timer's own sequencing mean one round
-at a time. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
+at a time. On shutdown a round in progress is abandoned at its next training step (see
+:meth:`Retrainer.abandon`), so the process exits in seconds, leaving neither scratch files nor a
+registered version behind. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
 workers themselves follow the registry's ``current`` pointer and swap between batches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -86,6 +90,7 @@ class Retrainer:
         self._metrics = metrics
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redistill")
+        self._stop = threading.Event()
         self._last_round = time.monotonic()  # the interval counts from start-up until a first round
         self.rounds: list[RoundResult] = []
 
@@ -111,15 +116,24 @@ class Retrainer:
             return True
         return new_labels > 0 and waited
 
+    def abandon(self) -> None:
+        """Stop a round in progress at its next step and start no other; returns once the round has ended.
+
+        Called on shutdown: the interpreter would otherwise wait for the round's thread at exit.
+        """
+        self._stop.set()
+        self._executor.shutdown(wait=True)
+
     async def tick(self) -> RoundResult | None:
         """Run a round if one is due; returns its result (None when nothing was due)."""
         loop = asyncio.get_running_loop()
         new_labels = await loop.run_in_executor(None, self._store.count_new, self._settings.holdout_fraction)
-        if not self.due(new_labels, time.monotonic()):
+        if self._stop.is_set() or not self.due(new_labels, time.monotonic()):
             return None
         log.info("re-distillation due: %d new teacher labels", new_labels)
         try:
-            result = await loop.run_in_executor(self._executor, run_round, self._settings, self._store, self._registry)
+            round_now = functools.partial(run_round, self._settings, self._store, self._registry, stop=self._stop)
+            result = await loop.run_in_executor(self._executor, round_now)
         finally:
             self._last_round = time.monotonic()
         self.rounds.append(result)
@@ -140,4 +154,9 @@ async def trainer_role(ctx: RoleContext) -> None:
         ctx.metrics.set_model(current)
     await publish_models(ctx.redis, ctx.keys, registry)
     ctx.consume(ctx.topics.teacher_labels, "store-labels", retrainer.store_labels, max(settings.batch_size, 256))
+
+    @ctx.app.on_before_shutdown.connect
+    async def abandon_round(sender: object, **_: object) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, retrainer.abandon)
+
     ctx.every(min(CHECK_SECONDS, settings.retrain_interval_minutes * 60), "redistill", retrainer.tick)
