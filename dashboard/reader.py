@@ -175,6 +175,8 @@ class Reader:
                         lag=int(doc.get("lag", 0)),
                         model_version=str(doc.get("model_version", "")),
                         at=parse_time(doc.get("at")),
+                        backlog=int(doc.get("backlog", 0)),
+                        backlog_seconds=_optional_float(doc.get("backlog_seconds")),
                     )
                 )
             except (*_BAD_ENTRY, AttributeError):
@@ -204,3 +206,7 @@ class Reader:
             pipe.zrevrange(self.keys.agg_index(window, brand), 0, 0, withscores=True)
         starts = [score for found in pipe.execute() for _, score in found]
         return datetime.fromtimestamp(max(starts), UTC) if starts else None
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]

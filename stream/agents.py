@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import faust
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 from faust.types import EventT
 from redis.asyncio import Redis
 
@@ -26,6 +28,7 @@ from distill.registry import Registry
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
+from stream.backlog import BacklogProbe
 from stream.deferral import Deferral
 from stream.ledger import Ledger
 from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
@@ -71,6 +74,8 @@ class RoleContext:
     settings: Settings
     redis: Redis
     metrics: WorkerMetrics
+    main_input: str = ""
+    """The first topic the role consumes: the one its processed count, rate and backlog describe."""
 
     @property
     def keys(self) -> Keys:
@@ -89,6 +94,7 @@ class RoleContext:
 
     def consume(self, topic: str, name: str, handle: Handler, batch_size: int, within: float | None = None) -> None:
         """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures."""
+        self.main_input = self.main_input or topic
         channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
         within = within or self.settings.batch_within
 
@@ -195,6 +201,7 @@ ROLES: dict[str, Callable[[RoleContext], Awaitable[None]]] = {
 def add_stats(ctx: RoleContext) -> None:
     """Every role reports its lag and throughput to Prometheus and to the dashboard."""
     app, metrics = ctx.app, ctx.metrics
+    probe = BacklogProbe(ctx.settings.broker_url)
 
     async def report() -> None:
         monitor = app.monitor
@@ -202,6 +209,16 @@ def add_stats(ctx: RoleContext) -> None:
         committed = {PartitionKey(tp.topic, tp.partition): o for tp, o in monitor.tp_committed_offsets.items()}
         assigned = [PartitionKey(tp.topic, tp.partition) for tp in app.consumer.assignment()]
         metrics.set_lag(in_flight_lag(read, committed, assigned))
+        mine = [TopicPartition(tp.topic, tp.partition) for tp in assigned if tp.topic == ctx.main_input]
+        try:
+            async with asyncio.timeout(STATS_SECONDS):
+                metrics.set_backlog(await probe.measure(app.conf.id, mine))
+        except (TimeoutError, KafkaError) as exc:
+            log.warning("backlog not measured this time: %r", exc)
         await metrics.publish(ctx.redis, ctx.keys)
+
+    @app.on_before_shutdown.connect
+    async def close_probe(sender: object, **_: object) -> None:
+        await probe.close()
 
     ctx.every(STATS_SECONDS, "report-stats", report)
