@@ -33,6 +33,12 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Field(Path("var"), description="Root for the model registry, label store and logs.")
+    stop_seconds: float = Field(
+        10.0,
+        ge=2,
+        description="Longest `sentimon up` takes to stop after Ctrl-C or SIGTERM; a role still running after "
+        "60% of it is killed (SIGKILL) and named.",
+    )
 
     # --- broker and topics ---------------------------------------------------------------
     broker_url: str = Field(

@@ -20,6 +20,8 @@ from typing import Self
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from sentimon.settings import Settings
+from stream.app import group_id
 from stream.topics import bootstrap_servers
 
 
@@ -108,3 +110,24 @@ class BacklogProbe:
             offset = meta.offset if meta is not None and meta.offset >= 0 else None
             backlog.append(PartitionBacklog(tp.topic, tp.partition, ends[tp], offset, starts[tp]))
         return backlog
+
+
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """Posts without a verdict yet: unread by the scoring workers, or escalated and not yet taught."""
+
+    posts: int
+    escalations: int
+
+    @property
+    def total(self) -> int:
+        return self.posts + self.escalations
+
+
+async def undecided(settings: Settings) -> Undecided:
+    """What the scoring and teacher groups have not committed (replies parked in Redis aside)."""
+    async with BacklogProbe(settings.broker_url) as probe:
+        posts = await probe.measure(group_id(settings, "worker"), await probe.partitions([settings.topic_posts]))
+        taught = await probe.partitions([settings.topic_escalations])
+        escalations = await probe.measure(group_id(settings, "teacher"), taught)
+    return Undecided(total(posts), total(escalations))
