@@ -251,8 +251,9 @@ class Stack:
                     f"{child.name} still running {time.monotonic() - started:.1f} s after SIGTERM: killed", flush=True
                 )
                 child.kill_group()
+        killed_by = time.monotonic() + KILL_WAIT_SECONDS
         for child in self.children:
-            child.wait(time.monotonic() + KILL_WAIT_SECONDS)
+            child.wait(killed_by)
             child.kill_group()  # whatever a role left behind in its group
             child.close()
         self._report_undecided()

@@ -68,8 +68,7 @@ class TeacherDesk:
         self._deadline_seconds = settings.teacher_deadline_seconds
 
     def _seconds_left(self, escalation: Escalation) -> float:
-        received = escalation.received_at
-        age = (utcnow() - (received if received.tzinfo else received.replace(tzinfo=UTC))).total_seconds()
+        age = (utcnow() - _aware(escalation.received_at)).total_seconds()
         return min(self._deadline_seconds, self._deadline_seconds - age)
 
     async def decide(self, escalation: Escalation) -> tuple[Verdict, list[TeacherLabel]]:
@@ -200,6 +199,10 @@ def _with_flags(flags: list[Flag], *more: Flag) -> list[Flag]:
     return list(dict.fromkeys([*flags, *more]))
 
 
+def _aware(moment: datetime) -> datetime:
+    """Naive times in records are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _latency_ms(received_at: datetime, now: datetime) -> float:
-    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-    return max(0.0, (now - received).total_seconds() * 1000)
+    return max(0.0, (now - _aware(received_at)).total_seconds() * 1000)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +22,8 @@ from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.broker import free_port
 from stream.worker import settings_env
+from tests.distill.redistill_support import round_settings
+from tests.fixtures.broker import distinct_ids, read_topic
 
 pytestmark = pytest.mark.slow
 
@@ -102,3 +107,134 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         client.close()
+
+
+def _scratch_builds(scratch: Path) -> list[Path]:
+    return list(scratch.glob("sentimon-build-*"))
+
+
+def test_ctrl_c_stops_every_role_within_the_bound_under_load_and_abandons_a_round(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    """A producer at full speed and a re-distillation round training when Ctrl-C comes.
+
+    The only time bound asserted is the setting's own, with slack (the supervisor kills what overstays);
+    how fast the machine is otherwise does not matter.
+    """
+    shutil.copytree(student_settings.registry_dir, student_settings.data_dir / TEACHER_REGISTRY)
+    settings = round_settings(student_settings, tmp_path).model_copy(
+        update={
+            "metrics_port": -1,
+            "accept_threshold": 1.0,  # every post escalates: teacher labels pile up at once
+            "retrain_min_labels": 20,
+            "train_epochs": 500,  # a round that trains far longer than the test waits
+            "early_stop_patience": 500,
+            "stop_seconds": 10.0,
+        }
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir), "TMPDIR": str(scratch)}
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        "".join(json.dumps({"id": f"load-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}) + "\n"
+                for i in range(30_000))
+    )  # fmt: skip
+    log = tmp_path / "up.log"
+    trainer_log = settings.data_dir / "logs" / "trainer.log"
+    with log.open("wb") as out:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "up", "--no-demo", "--no-dashboard"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    producer: subprocess.Popen[bytes] | None = None
+    spawned: set[int] = set()
+    try:
+        _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
+        broker_url = re.search(r"broker\s+(\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
+        producer = subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "publish", str(posts)],
+            env={**env, "SENTIMON_BROKER_URL": broker_url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        _wait(lambda: bool(_scratch_builds(scratch)), 600, "a re-distillation round to start building", up, log)
+        assert producer.poll() is None, "the producer should still be sending when Ctrl-C comes"
+        spawned = _descendants(up.pid)
+
+        up.send_signal(signal.SIGINT)
+        assert up.wait(settings.stop_seconds * 3) == 0, log.read_text()[-3000:]
+
+        output = log.read_text()
+        time.sleep(0.5)
+        assert not [pid for pid in spawned if _alive(pid)], "processes outlived sentimon up"
+        assert "posts undecided" in output or "every post read so far has its verdict" in output, output[-2000:]
+        assert "re-distillation round abandoned" in trainer_log.read_text(), trainer_log.read_text()[-2000:]
+        assert _scratch_builds(scratch) == [], "the abandoned round left its scratch directory"
+        assert not list(settings.registry_dir.glob(".staging-*"))
+    finally:
+        if producer is not None and producer.poll() is None:
+            producer.kill()
+        if up.poll() is None:
+            up.kill()
+        for pid in spawned | _descendants(up.pid):
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    shutil.copytree(student_settings.registry_dir, student_settings.data_dir / TEACHER_REGISTRY)
+    settings = student_settings.model_copy(update={"metrics_port": -1})
+    env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
+    count = 20_000
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        "".join(json.dumps({"id": f"d-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}) + "\n"
+                for i in range(count))
+    )  # fmt: skip
+    args = ["--durable", "--no-demo", "--no-dashboard"]
+    first_log, second_log = tmp_path / "up-1.log", tmp_path / "up-2.log"
+    up = _start_up(args, env, first_log)
+    try:
+        _wait(lambda: "logs " in first_log.read_text(), 180, "the stack to start", up, first_log)
+        broker_url = re.search(r"broker\s+(\S+)", first_log.read_text()).group(1)  # type: ignore[union-attr]
+        published = subprocess.run(
+            [sys.executable, "-m", "sentimon", "publish", str(posts)],
+            env={**env, "SENTIMON_BROKER_URL": broker_url},
+            capture_output=True,
+            timeout=300,
+        )
+        assert published.returncode == 0, published.stdout + published.stderr
+        up.send_signal(signal.SIGINT)  # at once: the worker cannot have scored 20,000 posts yet
+        assert up.wait(settings.stop_seconds * 3) == 0, first_log.read_text()[-3000:]
+        output = first_log.read_text()
+        undecided = re.search(r"(\d+) posts undecided .*decided after the next start", output)
+        assert undecided and int(undecided.group(1)) > 0, output[-2000:]
+        assert re.search(r"broker storage saved: [1-9]\d* objects", output), output[-2000:]
+
+        up = _start_up(args, env, second_log)
+        _wait(lambda: "logs " in second_log.read_text(), 180, "the stack to start again", up, second_log)
+        assert re.search(r"durable broker storage: [1-9]\d* objects restored", second_log.read_text())
+        broker_url = re.search(r"broker\s+(\S+)", second_log.read_text()).group(1)  # type: ignore[union-attr]
+        records = asyncio.run(read_topic(broker_url, settings.topic_verdicts, distinct_ids(count), timeout=600))
+        assert {r.key for r in records} == {f"d-{i}".encode() for i in range(count)}
+        up.send_signal(signal.SIGINT)
+        assert up.wait(settings.stop_seconds * 3) == 0, second_log.read_text()[-3000:]
+    finally:
+        leftovers = _descendants(up.pid)
+        if up.poll() is None:
+            up.kill()
+        for pid in leftovers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
