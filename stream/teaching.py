@@ -77,7 +77,7 @@ class TeacherDesk:
         started = time.monotonic()
         left = self._seconds_left(escalation)
         if left <= 0:
-            log.warning("post %s reached the teacher past its deadline; student verdict stands", post.id)
+            log.info("post %s reached the teacher past its deadline; student verdict stands", post.id)
             DECISIONS.labels("fallback").inc()
             return self._fallback(escalation, timed_out=True), []
         query = TeacherQuery(post_id=post.id, text=post.text, context=escalation.context, deadline=started + left)

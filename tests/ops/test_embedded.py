@@ -109,6 +109,46 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
         client.close()
 
 
+def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _posts_file(path: Path, tag: str, count: int) -> Path:
+    """``count`` JSONL posts for `sentimon publish`, ids ``tag-0`` …"""
+    with path.open("w") as out:
+        for i in range(count):
+            out.write(json.dumps({"id": f"{tag}-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}))
+            out.write("\n")
+    return path
+
+
+def _broker_url(log: Path) -> str:
+    found = re.search(r"broker\s+(\S+)", log.read_text())
+    assert found, log.read_text()[-2000:]
+    return found.group(1)
+
+
+def _publisher(posts: Path, env: dict[str, str], up: subprocess.Popen[bytes], log: Path) -> subprocess.Popen[bytes]:
+    """Once the stack is up, `sentimon publish` of ``posts`` at full speed to its broker."""
+    _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sentimon", "publish", str(posts)],
+        env={**env, "SENTIMON_BROKER_URL": _broker_url(log)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _scratch_builds(scratch: Path) -> list[Path]:
     return list(scratch.glob("sentimon-build-*"))
 
@@ -135,34 +175,16 @@ def test_ctrl_c_stops_every_role_within_the_bound_under_load_and_abandons_a_roun
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir), "TMPDIR": str(scratch)}
-    posts = tmp_path / "posts.jsonl"
-    posts.write_text(
-        "".join(json.dumps({"id": f"load-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}) + "\n"
-                for i in range(30_000))
-    )  # fmt: skip
     log = tmp_path / "up.log"
     trainer_log = settings.data_dir / "logs" / "trainer.log"
-    with log.open("wb") as out:
-        up = subprocess.Popen(
-            [sys.executable, "-m", "sentimon", "up", "--no-demo", "--no-dashboard"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    producer: subprocess.Popen[bytes] | None = None
+    # The demo replayed 100,000 times faster than recorded, in a loop: a producer that never waits.
+    up = _start_up(["--no-dashboard", "--demo-speed", "100000"], env, log)
     spawned: set[int] = set()
     try:
-        _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
-        broker_url = re.search(r"broker\s+(\S+)", log.read_text()).group(1)  # type: ignore[union-attr]
-        producer = subprocess.Popen(
-            [sys.executable, "-m", "sentimon", "publish", str(posts)],
-            env={**env, "SENTIMON_BROKER_URL": broker_url},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
         _wait(lambda: bool(_scratch_builds(scratch)), 600, "a re-distillation round to start building", up, log)
-        assert producer.poll() is None, "the producer should still be sending when Ctrl-C comes"
         spawned = _descendants(up.pid)
+        demo = [pid for pid in spawned if b"demo" in _cmdline(pid)]
+        assert demo and all(_alive(pid) for pid in demo), "the producer should still be sending when Ctrl-C comes"
 
         up.send_signal(signal.SIGINT)
         assert up.wait(settings.stop_seconds * 3) == 0, log.read_text()[-3000:]
@@ -175,20 +197,11 @@ def test_ctrl_c_stops_every_role_within_the_bound_under_load_and_abandons_a_roun
         assert _scratch_builds(scratch) == [], "the abandoned round left its scratch directory"
         assert not list(settings.registry_dir.glob(".staging-*"))
     finally:
-        if producer is not None and producer.poll() is None:
-            producer.kill()
         if up.poll() is None:
             up.kill()
         for pid in spawned | _descendants(up.pid):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
-
-
-def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "sentimon", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
 
 
 def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
@@ -198,24 +211,12 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
     settings = student_settings.model_copy(update={"metrics_port": -1})
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     count = 20_000
-    posts = tmp_path / "posts.jsonl"
-    posts.write_text(
-        "".join(json.dumps({"id": f"d-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}) + "\n"
-                for i in range(count))
-    )  # fmt: skip
+    posts = _posts_file(tmp_path / "posts.jsonl", "d", count)
     args = ["--durable", "--no-demo", "--no-dashboard"]
     first_log, second_log = tmp_path / "up-1.log", tmp_path / "up-2.log"
     up = _start_up(args, env, first_log)
     try:
-        _wait(lambda: "logs " in first_log.read_text(), 180, "the stack to start", up, first_log)
-        broker_url = re.search(r"broker\s+(\S+)", first_log.read_text()).group(1)  # type: ignore[union-attr]
-        published = subprocess.run(
-            [sys.executable, "-m", "sentimon", "publish", str(posts)],
-            env={**env, "SENTIMON_BROKER_URL": broker_url},
-            capture_output=True,
-            timeout=300,
-        )
-        assert published.returncode == 0, published.stdout + published.stderr
+        assert _publisher(posts, env, up, first_log).wait(300) == 0
         up.send_signal(signal.SIGINT)  # at once: the worker cannot have scored 20,000 posts yet
         assert up.wait(settings.stop_seconds * 3) == 0, first_log.read_text()[-3000:]
         output = first_log.read_text()
@@ -226,8 +227,9 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
         up = _start_up(args, env, second_log)
         _wait(lambda: "logs " in second_log.read_text(), 180, "the stack to start again", up, second_log)
         assert re.search(r"durable broker storage: [1-9]\d* objects restored", second_log.read_text())
-        broker_url = re.search(r"broker\s+(\S+)", second_log.read_text()).group(1)  # type: ignore[union-attr]
-        records = asyncio.run(read_topic(broker_url, settings.topic_verdicts, distinct_ids(count), timeout=600))
+        records = asyncio.run(
+            read_topic(_broker_url(second_log), settings.topic_verdicts, distinct_ids(count), timeout=600)
+        )
         assert {r.key for r in records} == {f"d-{i}".encode() for i in range(count)}
         up.send_signal(signal.SIGINT)
         assert up.wait(settings.stop_seconds * 3) == 0, second_log.read_text()[-3000:]
