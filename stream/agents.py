@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import faust
 from aiokafka import TopicPartition
@@ -76,6 +76,12 @@ class RoleContext:
     metrics: WorkerMetrics
     main_input: str = ""
     """The first topic the role consumes: the one its processed count, rate and backlog describe."""
+    on_stop_signal: list[Callable[[], None]] = field(default_factory=list)
+    """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
+
+    def stop_signalled(self) -> None:
+        for hook in self.on_stop_signal:
+            hook()
 
     @property
     def keys(self) -> Keys:

@@ -116,12 +116,13 @@ class Retrainer:
             return True
         return new_labels > 0 and waited
 
-    def abandon(self) -> None:
-        """Stop a round in progress at its next step and start no other; returns once the round has ended.
-
-        Called on shutdown: the interpreter would otherwise wait for the round's thread at exit.
-        """
+    def stop(self) -> None:
+        """Ask a round in progress to stop at its next step, and start no other; returns at once."""
         self._stop.set()
+
+    def abandon(self) -> None:
+        """:meth:`stop`, then wait until the round has ended (its scratch files gone)."""
+        self.stop()
         self._executor.shutdown(wait=True)
 
     async def tick(self) -> RoundResult | None:
@@ -154,6 +155,10 @@ async def trainer_role(ctx: RoleContext) -> None:
         ctx.metrics.set_model(current)
     await publish_models(ctx.redis, ctx.keys, registry)
     ctx.consume(ctx.topics.teacher_labels, "store-labels", retrainer.store_labels, max(settings.batch_size, 256))
+
+    # At the signal, not at shutdown's turn: training holds the GIL enough to slow the loop, so the
+    # sooner it stops, the sooner the consumer and the producer are closed.
+    ctx.on_stop_signal.append(retrainer.stop)
 
     @ctx.app.on_before_shutdown.connect
     async def abandon_round(sender: object, **_: object) -> None:
