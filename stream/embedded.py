@@ -240,8 +240,8 @@ class Stack:
         self._stopping = True
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: print("already stopping…", flush=True))
-        end = time.monotonic() + self.settings.stop_seconds
         started = time.monotonic()
+        end = started + self.settings.stop_seconds
         for child in reversed(self.children):
             child.signal_group(signal.SIGTERM)
         patience = started + self.settings.stop_seconds * ROLES_SHARE

@@ -131,15 +131,17 @@ def _broker_url(log: Path) -> str:
     return found.group(1)
 
 
-def _publisher(posts: Path, env: dict[str, str], up: subprocess.Popen[bytes], log: Path) -> subprocess.Popen[bytes]:
-    """Once the stack is up, `sentimon publish` of ``posts`` at full speed to its broker."""
+def _publish(posts: Path, env: dict[str, str], up: subprocess.Popen[bytes], log: Path) -> None:
+    """Once the stack is up, `sentimon publish` of ``posts`` at full speed to its broker, to the end."""
     _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
-    return subprocess.Popen(
+    done = subprocess.run(
         [sys.executable, "-m", "sentimon", "publish", str(posts)],
         env={**env, "SENTIMON_BROKER_URL": _broker_url(log)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
 
 
 def _cmdline(pid: int) -> bytes:
@@ -216,7 +218,7 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
     first_log, second_log = tmp_path / "up-1.log", tmp_path / "up-2.log"
     up = _start_up(args, env, first_log)
     try:
-        assert _publisher(posts, env, up, first_log).wait(300) == 0
+        _publish(posts, env, up, first_log)
         up.send_signal(signal.SIGINT)  # at once: the worker cannot have scored 20,000 posts yet
         assert up.wait(settings.stop_seconds * 3) == 0, first_log.read_text()[-3000:]
         output = first_log.read_text()
