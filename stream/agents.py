@@ -79,9 +79,19 @@ class RoleContext:
     on_stop_signal: list[Callable[[], None]] = field(default_factory=list)
     """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
 
+    _in_hand: set[asyncio.Future[None]] = field(default_factory=set, init=False, repr=False)
+
     def stop_signalled(self) -> None:
+        """Run the role's hooks and abandon the batches in hand.
+
+        Faust would let a batch run to its end before stopping its agent, and a teacher batch may
+        wait seconds for answers; an abandoned batch is not acknowledged, so its offsets are not
+        committed and it is read again by whoever gets the partition next.
+        """
         for hook in self.on_stop_signal:
             hook()
+        for batch in self._in_hand:
+            batch.cancel()
 
     @property
     def keys(self) -> Keys:
@@ -106,7 +116,12 @@ class RoleContext:
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):
-                await until_done(name, handle, [incoming(event) for event in events])
+                batch = asyncio.ensure_future(until_done(name, handle, [incoming(event) for event in events]))
+                self._in_hand.add(batch)
+                try:
+                    await batch  # cancelled at a stop signal: never acknowledged, so read again later
+                finally:
+                    self._in_hand.discard(batch)
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)
