@@ -80,14 +80,16 @@ class RoleContext:
     """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
 
     _in_hand: set[asyncio.Future[None]] = field(default_factory=set, init=False, repr=False)
+    _stop_signalled: bool = field(default=False, init=False, repr=False)
 
     def stop_signalled(self) -> None:
         """Run the role's hooks and abandon the batches in hand.
 
         Faust would let a batch run to its end before stopping its agent, and a teacher batch may
-        wait seconds for answers; an abandoned batch is not acknowledged, so its offsets are not
-        committed and it is read again by whoever gets the partition next.
+        wait seconds for answers; an abandoned batch is never acknowledged (see ``consume``), so its
+        offsets are not committed and it is read again by whoever gets the partition next.
         """
+        self._stop_signalled = True
         for hook in self.on_stop_signal:
             hook()
         for batch in self._in_hand:
@@ -119,7 +121,14 @@ class RoleContext:
                 batch = asyncio.ensure_future(until_done(name, handle, [incoming(event) for event in events]))
                 self._in_hand.add(batch)
                 try:
-                    await batch  # cancelled at a stop signal: never acknowledged, so read again later
+                    await batch
+                except asyncio.CancelledError:
+                    if not self._stop_signalled or asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                        raise
+                    # Abandoned at a stop signal. Ending the agent now would let Faust acknowledge the
+                    # batch (it acks what a crashed agent was handed), so it waits, unacknowledged, for
+                    # the shutdown that cancels it after the consumer's last commit.
+                    await asyncio.Future()
                 finally:
                     self._in_hand.discard(batch)
 

@@ -126,7 +126,7 @@ def _posts_file(path: Path, tag: str, count: int) -> Path:
 
 
 def _broker_url(log: Path) -> str:
-    found = re.search(r"broker\s+(\S+)", log.read_text())
+    found = re.search(r"^broker\s+(\S+)", log.read_text(), re.MULTILINE)
     assert found, log.read_text()[-2000:]
     return found.group(1)
 
