@@ -79,21 +79,9 @@ class RoleContext:
     on_stop_signal: list[Callable[[], None]] = field(default_factory=list)
     """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
 
-    _in_hand: set[asyncio.Future[None]] = field(default_factory=set, init=False, repr=False)
-    _stop_signalled: bool = field(default=False, init=False, repr=False)
-
     def stop_signalled(self) -> None:
-        """Run the role's hooks and abandon the batches in hand.
-
-        Faust would let a batch run to its end before stopping its agent, and a teacher batch may
-        wait seconds for answers; an abandoned batch is never acknowledged (see ``consume``), so its
-        offsets are not committed and it is read again by whoever gets the partition next.
-        """
-        self._stop_signalled = True
         for hook in self.on_stop_signal:
             hook()
-        for batch in self._in_hand:
-            batch.cancel()
 
     @property
     def keys(self) -> Keys:
@@ -118,19 +106,7 @@ class RoleContext:
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):
-                batch = asyncio.ensure_future(until_done(name, handle, [incoming(event) for event in events]))
-                self._in_hand.add(batch)
-                try:
-                    await batch
-                except asyncio.CancelledError:
-                    if not self._stop_signalled or asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                        raise
-                    # Abandoned at a stop signal. Ending the agent now would let Faust acknowledge the
-                    # batch (it acks what a crashed agent was handed), so it waits, unacknowledged, for
-                    # the shutdown that cancels it after the consumer's last commit.
-                    await asyncio.Future()
-                finally:
-                    self._in_hand.discard(batch)
+                await until_done(name, handle, [incoming(event) for event in events])
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)

@@ -3,10 +3,11 @@
 Everything that must happen before Faust starts (creating topics, building a teacher client,
 loading the student) runs on the very event loop Faust then runs on, so clients created there
 stay usable. SIGTERM and SIGINT stop the worker gracefully: the role hears of it at once
-(``RoleContext.on_stop_signal``; the trainer abandons a round), Faust stops consuming, abandons the
-batch in hand unacknowledged (read again later), flushes the producer and commits what was done,
-and the group hands the partitions to the others. The process then exits at once: the interpreter
-would otherwise join library threads left behind, which under load took seconds.
+(``RoleContext.on_stop_signal``; the trainer abandons a round), Faust stops consuming, finishes
+the batch in hand, flushes the producer and commits what was done, and the group hands the
+partitions to the others. The process then exits at once: the interpreter would otherwise join
+library threads left behind, which under load took seconds. A role that overstays is killed by
+``sentimon up``; the batch it had in hand is then uncommitted and read again.
 """
 
 from __future__ import annotations
