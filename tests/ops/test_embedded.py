@@ -56,6 +56,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _kill_all(up: subprocess.Popen[bytes], spawned: set[int]) -> None:
+    """Whatever a failed test left running: ``up`` and every process it started."""
+    leftovers = spawned | _descendants(up.pid)
+    if up.poll() is None:
+        up.kill()
+    for pid in leftovers:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _wait(condition: object, timeout: float, what: str, up: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -101,11 +111,7 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
         time.sleep(0.5)
         assert not [pid for pid in spawned if _alive(pid)], "processes outlived sentimon up"
     finally:
-        if up.poll() is None:
-            up.kill()
-        for pid in spawned | _descendants(up.pid):
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all(up, spawned)
         client.close()
 
 
@@ -199,11 +205,7 @@ def test_ctrl_c_stops_every_role_within_the_bound_under_load_and_abandons_a_roun
         assert _scratch_builds(scratch) == [], "the abandoned round left its scratch directory"
         assert not list(settings.registry_dir.glob(".staging-*"))
     finally:
-        if up.poll() is None:
-            up.kill()
-        for pid in spawned | _descendants(up.pid):
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all(up, spawned)
 
 
 def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
@@ -236,9 +238,4 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
         up.send_signal(signal.SIGINT)
         assert up.wait(settings.stop_seconds * 3) == 0, second_log.read_text()[-3000:]
     finally:
-        leftovers = _descendants(up.pid)
-        if up.poll() is None:
-            up.kill()
-        for pid in leftovers:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all(up, set())
