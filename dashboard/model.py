@@ -204,6 +204,10 @@ class Worker:
     lag: int
     model_version: str
     at: datetime | None
+    backlog: int = 0
+    """Messages waiting on this worker's partitions: end offset − committed (see stream/backlog.py)."""
+    backlog_seconds: float | None = None
+    """Time that backlog needs at the worker's current rate; None while the rate is zero."""
 
     def live(self, now: datetime, within_seconds: float) -> bool:
         return self.at is not None and (now - self.at).total_seconds() <= within_seconds

@@ -232,6 +232,8 @@ class Reader:
                         lag=int(doc.get("lag", 0)),
                         model_version=str(doc.get("model_version", "")),
                         at=parse_time(doc.get("at")),
+                        backlog=int(doc.get("backlog", 0)),
+                        backlog_seconds=_optional_float(doc.get("backlog_seconds")),
                     )
                 )
             except (*_BAD_ENTRY, AttributeError):
@@ -269,3 +271,7 @@ class Reader:
         if not starts:
             return None
         return datetime.fromtimestamp(max(starts) + (window_seconds(window) if end else 0), UTC)
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]

@@ -211,6 +211,8 @@ def workers(system: System, now: datetime, live_within: float) -> pd.DataFrame:
             "processed": [w.processed for w in system.workers],
             "posts/s": [round(w.posts_per_sec, 1) for w in system.workers],
             "lag": [w.lag for w in system.workers],
+            "backlog": [w.backlog for w in system.workers],
+            "backlog s": [w.backlog_seconds for w in system.workers],
             "model": [w.model_version for w in system.workers],
             "last report": [w.at for w in system.workers],
         }

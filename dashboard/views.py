@@ -258,6 +258,15 @@ def posts(snapshot: Snapshot, settings: Settings) -> None:
     )
 
 
+def _duration(backlog: int, rate: float) -> str:
+    if backlog == 0:
+        return "—"
+    if rate <= 0:
+        return "stalled"
+    seconds = backlog / rate
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.1f} min"
+
+
 def system(system: System, totals: Counts, now: datetime) -> None:
     """Health of the pipeline; rates are over the brands and range in view."""
     st.subheader("System")
@@ -266,13 +275,21 @@ def system(system: System, totals: Counts, now: datetime) -> None:
     calls = sum(t.calls for t in system.teachers)
     compared = sum(t.compared for t in system.teachers)
     agreement = sum(t.agree for t in system.teachers) / compared if compared else None
-    row1 = box.columns([1, 1, 1, 2])  # model versions are long
-    scoring = sum(w.posts_per_sec for w in live if w.role == "worker")
+    row1 = box.columns([1, 1, 1, 1, 2])  # model versions are long
+    scorers = [w for w in live if w.role == "worker"]
+    scoring = sum(w.posts_per_sec for w in scorers)
+    waiting = sum(w.backlog for w in scorers)
     row1[0].metric("Throughput (posts/s)", f"{scoring:,.1f}", help="Posts scored per second by live workers.")
-    row1[1].metric("Consumer lag", count(sum(w.lag for w in live)))
-    row1[2].metric("Workers live", f"{len(live)} of {len(system.workers)}")
-    reported = ", ".join(sorted({w.model_version for w in live if w.role == "worker" and w.model_version}))
-    row1[3].metric(
+    row1[1].metric(
+        "Backlog (posts)",
+        count(waiting),
+        help="Posts waiting: end offset − committed offset over the posts partitions. "
+        "On the embedded broker it is low by at most one producer batch.",
+    )
+    row1[2].metric("Backlog clears in", _duration(waiting, scoring), help="At the current throughput.")
+    row1[3].metric("Workers live", f"{len(live)} of {len(system.workers)}")
+    reported = ", ".join(sorted({w.model_version for w in scorers if w.model_version}))
+    row1[4].metric(
         "Current model",
         system.current_model or reported or "—",
         help="The promoted version in the registry; until one is published, what live workers report.",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,7 @@ from distill.label_store import LabelStore, RoundOutcome, StoredLabel
 from distill.pipeline import start_from_version, train_and_register
 from distill.registry import Registry
 from distill.selection import difficulty, sample_by_difficulty
-from distill.trainer import TrainConfig
+from distill.trainer import TrainConfig, TrainingStopped
 from models.manifest import Manifest
 from models.student import StudentRuntime
 from sentimon.labels import POLARITIES
@@ -164,8 +165,13 @@ def run_round(
     store: LabelStore | None = None,
     registry: Registry | None = None,
     config: TrainConfig | None = None,
+    stop: threading.Event | None = None,
 ) -> RoundResult:
-    """Run one round now and record it; never raises for a failed round (its outcome says ``failed``)."""
+    """Run one round now and record it; never raises for a failed round (its outcome says ``failed``).
+
+    Setting ``stop`` abandons the round at its next training step: the scratch directory goes with
+    the exception, nothing is registered, and the round is recorded as failed, so its labels stay new.
+    """
     store = store or LabelStore(settings.label_store_path)
     registry = registry or Registry(settings.registry_dir, keep=settings.model_keep)
     started = datetime.now(UTC)
@@ -177,7 +183,10 @@ def run_round(
         else:
             new = [example_of(s.label) for s in store.new_labels(settings.holdout_fraction, upto)]
             try:
-                result = _round(settings, store, registry, config, current, upto, new)
+                result = _round(settings, store, registry, config, current, upto, new, stop)
+            except TrainingStopped as exc:
+                log.warning("re-distillation round abandoned: %s", exc)
+                result = RoundResult("failed", f"abandoned: {exc}", current, current, new_labels=len(new))
             except Exception as exc:
                 # A broken round must leave the serving model alone and say why, not take the trainer down.
                 log.exception("re-distillation round failed")
@@ -206,6 +215,7 @@ def _round(
     current: str | None,
     upto: int,
     new: list[Example],
+    stop: threading.Event | None = None,
 ) -> RoundResult:
     if current is None:
         return RoundResult("failed", "the registry has no current student to start from", None, None)
@@ -217,7 +227,7 @@ def _round(
     stored_train, stored_val = _split_stored(stored)
     current_runtime = StudentRuntime.load(registry.path(current), settings)
     train = training_set(settings, stored_train, current_runtime, seed_train, settings.seed + upto)
-    config = config or TrainConfig.from_settings(settings, progress=False, description="re-distil")
+    config = replace(config or TrainConfig.from_settings(settings, progress=False, description="re-distil"), stop=stop)
     start = start_from_version(registry, current, settings.aspects, settings.seed)
     val = seed_val + [example_of(s.label) for s in stored_val[-VALIDATION_LABELS:]]
     candidate = train_and_register(settings, registry, start, train, val, config)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -38,6 +39,10 @@ _BUCKET_BATCHES = 50
 _EMOTION_LOGIT_CUT = -0.8473
 
 
+class TrainingStopped(RuntimeError):
+    """Training was asked to stop (the process is shutting down); nothing it built is kept."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     epochs: int = 3
@@ -56,6 +61,7 @@ class TrainConfig:
     polarity_class_weights: tuple[float, float, float] | None = None
     progress: bool = True
     description: str = "train"
+    stop: threading.Event | None = None  # set from another thread to abandon training at the next step
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> TrainConfig:
@@ -281,6 +287,8 @@ class Trainer:
                 for rows in self._batches(train, shuffler):
                     if steps >= total:
                         break
+                    if config.stop is not None and config.stop.is_set():
+                        raise TrainingStopped(f"abandoned at step {steps} of {total}")
                     batch = [train[i] for i in rows]
                     with autocast:
                         outputs = self.model(**model_inputs(self.encoder, batch, device))

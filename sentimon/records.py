@@ -25,6 +25,7 @@ Flag = Literal[
     "deferral_overflow",  # too many replies were waiting; scored without context
     "budget_exhausted",  # uncertain, but the teacher budget was spent
     "teacher_failed",  # the teacher could not answer; the student's verdict stands
+    "teacher_timeout",  # ...because the post's teacher deadline ran out (with teacher_failed)
     "escalated",  # went to the teacher
     "audit",  # accepted by the student, sent to the teacher at random to measure the student
 ]

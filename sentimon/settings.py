@@ -34,6 +34,12 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------------
     data_dir: Path = Field(Path("var"), description="Root for the model registry, label store and logs.")
+    stop_seconds: float = Field(
+        10.0,
+        ge=2,
+        description="Longest `sentimon up` takes to stop after Ctrl-C or SIGTERM; a role still running after "
+        "60% of it is killed (SIGKILL) and named.",
+    )
 
     # --- broker and topics ---------------------------------------------------------------
     broker_url: str = Field(
@@ -256,6 +262,12 @@ class Settings(BaseSettings):
     teacher_max_retries: int = Field(3, ge=0, description="Retries after a failed teacher request.")
     teacher_backoff_seconds: float = Field(0.5, gt=0, description="First retry delay; doubles with jitter.")
     teacher_concurrency: int = Field(4, ge=1, description="Teacher requests in flight per process.")
+    teacher_deadline_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest an escalated post waits for the teacher, counted from when the worker first saw it, "
+        "queueing and retries included; then the student's verdict stands, flagged teacher_timeout.",
+    )
     teacher_breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
     teacher_breaker_reset_seconds: float = Field(30.0, gt=0, description="Open breaker waits this long before a trial.")
     teacher_queries_per_post: int = Field(1, ge=1, description="Teachers asked per post when several are set.")

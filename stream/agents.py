@@ -18,9 +18,11 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import faust
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 from faust.types import EventT
 from redis.asyncio import Redis
 
@@ -30,6 +32,7 @@ from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
+from stream.backlog import BacklogProbe
 from stream.deferral import Deferral
 from stream.delivery import DeliveryConfig, Notifier
 from stream.ledger import Ledger
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 
 STATS_SECONDS = 2.0
 AGGREGATE_WITHIN_SECONDS = 0.25
+TEACH_BATCH_PER_SLOT = 8
 
 Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
 
@@ -78,6 +82,14 @@ class RoleContext:
     settings: Settings
     redis: Redis
     metrics: WorkerMetrics
+    main_input: str = ""
+    """The first topic the role consumes: the one its processed count, rate and backlog describe."""
+    on_stop_signal: list[Callable[[], None]] = field(default_factory=list)
+    """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
+
+    def stop_signalled(self) -> None:
+        for hook in self.on_stop_signal:
+            hook()
 
     @property
     def keys(self) -> Keys:
@@ -96,6 +108,7 @@ class RoleContext:
 
     def consume(self, topic: str, name: str, handle: Handler, batch_size: int, within: float | None = None) -> None:
         """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures."""
+        self.main_input = self.main_input or topic
         channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
         within = within or self.settings.batch_within
         dead = DeadLetters(self.metrics, self.settings.max_message_bytes)
@@ -210,7 +223,10 @@ async def teacher_role(ctx: RoleContext) -> None:
     built = await build_teacher(settings)
     desk = TeacherDesk(settings, ctx.redis, built)
     teacher = TeacherPipeline(settings, ctx.outbox, desk, ctx.ledger(), ctx.metrics)
-    ctx.consume(ctx.topics.escalations, "teach", teacher.handle, settings.teacher_concurrency)
+    # More posts per batch than requests in flight: the rest queue by deadline (models.teacher.slots), so a
+    # hanging teacher makes them fall back at their own deadlines instead of being read only after it.
+    batch = settings.teacher_concurrency * TEACH_BATCH_PER_SLOT
+    ctx.consume(ctx.topics.escalations, "teach", teacher.handle, batch)
 
     async def name_teacher() -> None:
         # Once Faust has set up logging: the log should say which teacher labels these posts.
@@ -236,6 +252,7 @@ ROLES: dict[str, Callable[[RoleContext], Awaitable[None]]] = {
 def add_stats(ctx: RoleContext) -> None:
     """Every role reports its lag and throughput to Prometheus and to the dashboard."""
     app, metrics = ctx.app, ctx.metrics
+    probe = BacklogProbe(ctx.settings.broker_url)
 
     async def report() -> None:
         monitor = app.monitor
@@ -243,6 +260,16 @@ def add_stats(ctx: RoleContext) -> None:
         committed = {PartitionKey(tp.topic, tp.partition): o for tp, o in monitor.tp_committed_offsets.items()}
         assigned = [PartitionKey(tp.topic, tp.partition) for tp in app.consumer.assignment()]
         metrics.set_lag(in_flight_lag(read, committed, assigned))
+        mine = [TopicPartition(tp.topic, tp.partition) for tp in assigned if tp.topic == ctx.main_input]
+        try:
+            async with asyncio.timeout(STATS_SECONDS):
+                metrics.set_backlog(await probe.measure(app.conf.id, mine))
+        except (TimeoutError, KafkaError) as exc:
+            log.warning("backlog not measured this time: %r", exc)
         await metrics.publish(ctx.redis, ctx.keys)
+
+    @app.on_before_shutdown.connect
+    async def close_probe(sender: object, **_: object) -> None:
+        await probe.close()
 
     ctx.every(STATS_SECONDS, "report-stats", report)

@@ -13,7 +13,10 @@ verdict without a brand counts under ``(none)`` so it still shows in totals. One
 script call per brand×window, all sent in one pipeline: one round trip per batch.
 
 The brand's recent-verdicts list is pushed by the longest window's script only (the one whose seen
-set lives longest), so a post enters the list once, and only when it was newly counted.
+set lives longest), so a post enters the list once, and only when it was newly counted. Live, the
+list is in arrival order, which is event-time order up to a batch. A replay reads partition after
+partition, so arrival order there means nothing: it counts with ``recent=False`` and writes each
+list once at the end with :meth:`Aggregator.replace_recent`, newest posts by event time first.
 
 Every key expires with its window's retention (``redis_layout.retention_seconds``), except the seen
 sets: they hold every post id of their window, and for four months of hourly windows that is far
@@ -82,20 +85,36 @@ class Aggregator:
         settings: Settings,
         *,
         raise_alerts: bool = True,
+        recent: bool = True,
     ) -> None:
-        """``raise_alerts=False`` is for replays (rebuild): alerts of the past come from the alerts topic."""
+        """``raise_alerts=False`` and ``recent=False`` are for replays (rebuild): alerts of the past come
+        from the alerts topic, and recent lists are written whole by :meth:`replace_recent`."""
         if not settings.windows:
             raise ValueError("settings.windows is empty: there is nothing to aggregate into")
         self._redis = redis
         self._keys = keys
         self._windows = list(dict.fromkeys(settings.windows))
         self._recent_window = max(self._windows, key=window_seconds)
-        self._recent_cap = settings.recent_posts
+        self._recent_cap = settings.recent_posts if recent else 0
         self._dedupe_seconds = settings.dedupe_seconds
         self._retention_windows = settings.retention_windows
         self._brand_ttl = longest_retention(self._windows, self._retention_windows)
         self._script = redis.register_script(_SCRIPT)
         self._detector = SpikeDetector(redis, keys, settings) if raise_alerts else None
+
+    def _owns_recent(self, window: str) -> bool:
+        return self._recent_cap > 0 and window == self._recent_window
+
+    async def replace_recent(self, lists: dict[str, list[bytes]]) -> None:
+        """Set each brand's recent list to ``entries`` (newest first), with the TTL the live path gives it."""
+        pipe = self._redis.pipeline(transaction=True)
+        for brand, entries in lists.items():
+            key = self._keys.recent(brand)
+            pipe.delete(key)
+            if entries:
+                pipe.rpush(key, *entries)
+                pipe.expire(key, self._brand_ttl)
+        await pipe.execute()
 
     async def apply(self, verdicts: Sequence[Verdict]) -> list[Alert]:
         """Count each verdict once per (brand, window) — idempotent under redelivery — and return alerts raised."""
@@ -105,7 +124,7 @@ class Aggregator:
             entry = verdict.to_bytes()
             for brand in verdict_brands(verdict):
                 for window in self._windows:
-                    recent = entry if window == self._recent_window else b""
+                    recent = entry if self._owns_recent(window) else b""
                     groups[(brand, window, window_start_of(verdict.created_at, window))] += [item, recent]
         if not groups:
             return []
@@ -126,7 +145,7 @@ class Aggregator:
                     retention,
                     min(retention, self._dedupe_seconds),
                     self._brand_ttl,
-                    self._recent_cap if window == self._recent_window else 0,
+                    self._recent_cap if self._owns_recent(window) else 0,
                     start - retention,
                     SCORE_SUM,
                     VOLUME,

@@ -100,11 +100,12 @@ class _ChildProcess:
         )
         _wait(ready, self._process, what, timeout)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds."""
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGTERM)
             try:
-                self._process.wait(STOP_GRACE_SECONDS)
+                self._process.wait(grace)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()

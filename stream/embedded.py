@@ -3,12 +3,18 @@
 Each role runs as its own child process, exactly as it would in the compose
 stack, so the embedded default exercises the same code paths as production.
 Children get their own process group: a terminal's Ctrl-C reaches only this
-supervisor, which then stops them in order (producers first, broker last) and
-leaves no orphan behind.
+supervisor, which then stops them within ``stop_seconds``: every role is asked
+to stop (SIGTERM: stop consuming, finish or abandon the batch in hand, whose
+offsets then stay uncommitted so it is read again, flush, close); a role still
+running after 60% of the budget is killed with its whole process group and
+named; then the broker and a Redis it started. Before the broker goes, the
+posts still undecided are counted and reported: with the in-memory broker they
+are lost, with ``--durable`` they are decided after the next start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -22,14 +28,22 @@ from pathlib import Path
 from typing import IO
 
 import redis
+from aiokafka.errors import KafkaError
 
 from distill.bootstrap import ensure_default_student, teacher_registry
 from sentimon.settings import Settings
-from stream.broker import Broker, free_port
+from stream import s3_snapshot
+from stream.backlog import undecided
+from stream.broker import Broker, S3Server, free_port
 from stream.demo import DEMO_ORACLE_NAME, embedded_env, wants_demo_teacher
 
-STOP_GRACE_SECONDS = 10.0
 MAX_RESTARTS = 5
+ROLES_SHARE = 0.6
+"""Share of ``stop_seconds`` the roles get to stop by themselves before SIGKILL."""
+KILL_WAIT_SECONDS = 0.5
+COUNT_SECONDS = 1.5
+"""At most this long counting undecided posts: a slow broker costs the report, not the bound."""
+S3_SNAPSHOT = "broker-s3"
 
 
 class StackError(RuntimeError):
@@ -68,6 +82,12 @@ class Child:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signum)
 
+    def kill_group(self) -> None:
+        """SIGKILL the whole group, even when its leader is gone and only its own children remain."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
     def wait(self, deadline: float) -> bool:
         if self.process is None:
             return True
@@ -94,8 +114,12 @@ class Stack:
         demo_speed: float | None = 1.0,
         dashboard: bool = True,
         external_broker: bool = False,
+        durable: bool = False,
     ) -> None:
+        if durable and external_broker:
+            raise StackError("--durable is for the embedded broker; an external Kafka keeps its own data")
         self.settings = settings
+        self.durable = durable
         self.workers = workers
         self.demo_speed = demo_speed
         self.dashboard = dashboard
@@ -104,6 +128,8 @@ class Stack:
         self.log_dir = self.data_dir / "logs"
         self.children: list[Child] = []
         self._broker: Broker | None = None
+        self._s3: S3Server | None = None
+        self._broker_url = ""
         self._redis: subprocess.Popen[bytes] | None = None
         self._stopping = False
         self._env: dict[str, str] = {}
@@ -137,7 +163,14 @@ class Stack:
     def _ensure_broker(self) -> str:
         if self.external_broker:
             return self.settings.broker_url
-        self._broker = Broker(log=(self.log_dir / "broker.log").open("ab")).start()
+        log = (self.log_dir / "broker.log").open("ab")
+        if not self.durable:
+            self._broker = Broker(log=log).start()
+            return self._broker.url
+        self._s3 = S3Server(log=log).start()
+        restored = s3_snapshot.restore(self._s3, self.data_dir / S3_SNAPSHOT)
+        print(f"durable broker storage: {restored} objects restored from {self.data_dir / S3_SNAPSHOT}", flush=True)
+        self._broker = Broker.on_s3(self._s3, log=log).start()
         return self._broker.url
 
     def _child_env(self, broker_url: str, redis_url: str) -> dict[str, str]:
@@ -168,7 +201,7 @@ class Stack:
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         redis_url = self._ensure_redis()
-        broker_url = self._ensure_broker()
+        broker_url = self._broker_url = self._ensure_broker()
         print(f"broker  {broker_url}\nredis   {redis_url}", flush=True)
         version = ensure_default_student(self.settings, progress=True)
         print(f"student {version}", flush=True)
@@ -213,21 +246,76 @@ class Stack:
             time.sleep(poll_seconds)
 
     def stop(self) -> None:
-        """Producers and readers first, then the broker, then Redis: nothing is cut off mid-write."""
+        """Every role, then the broker, then Redis, all within ``stop_seconds`` whatever the load.
+
+        Further Ctrl-C presses are ignored meanwhile: interrupting the stop itself is what would
+        leave orphans behind.
+        """
         self._stopping = True
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: print("already stopping…", flush=True))
+        started = time.monotonic()
+        end = started + self.settings.stop_seconds
         for child in reversed(self.children):
             child.signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        patience = started + self.settings.stop_seconds * ROLES_SHARE
         for child in reversed(self.children):
-            if not child.wait(deadline):
-                child.signal_group(signal.SIGKILL)
-                child.wait(time.monotonic() + 5)
+            if not child.wait(patience):
+                print(
+                    f"{child.name} still running {time.monotonic() - started:.1f} s after SIGTERM: killed", flush=True
+                )
+                child.kill_group()
+        killed_by = time.monotonic() + KILL_WAIT_SECONDS
+        for child in self.children:
+            child.wait(killed_by)
+            child.kill_group()  # whatever a role left behind in its group
             child.close()
+        self._report_undecided()
         if self._broker is not None:
-            self._broker.stop()
+            self._broker.stop(grace=max(0.5, (end - time.monotonic()) / 2))
+        if self._s3 is not None:
+            self._save_s3()
+            self._s3.stop(grace=1.0)
         if self._redis is not None:
             self._redis.terminate()
-            self._redis.wait(10)
+            try:
+                self._redis.wait(max(0.5, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._redis.kill()
+                self._redis.wait()
+        print(f"stopped in {time.monotonic() - started:.1f} s", flush=True)
+
+    def _report_undecided(self) -> None:
+        if not self._broker_url:
+            return
+        settings = self.settings.model_copy(update={"broker_url": self._broker_url})
+        try:
+            waiting = asyncio.run(asyncio.wait_for(undecided(settings), COUNT_SECONDS))
+        except (TimeoutError, OSError, KafkaError) as exc:
+            print(f"could not count undecided posts: {exc!r}", flush=True)
+            return
+        if waiting.total == 0:
+            print("every post read so far has its verdict", flush=True)
+            return
+        what = (
+            f"{waiting.total} posts undecided ({waiting.posts} not yet scored, {waiting.escalations} with the teacher)"
+        )
+        if self.durable:
+            print(f"{what}: kept in {self.data_dir / S3_SNAPSHOT}, decided after the next start", flush=True)
+        elif self.external_broker:
+            print(f"{what}: kept by the broker, decided after the next start", flush=True)
+        else:
+            print(f"{what}: lost with the in-memory broker (`sentimon up --durable` keeps them)", flush=True)
+
+    def _save_s3(self) -> None:
+        assert self._s3 is not None
+        target = self.data_dir / S3_SNAPSHOT
+        try:
+            saved = s3_snapshot.save(self._s3, target)
+        except (s3_snapshot.SnapshotError, OSError) as exc:
+            print(f"broker storage NOT saved ({exc}); the previous copy in {target} stays", flush=True)
+            return
+        print(f"broker storage saved: {saved} objects in {target}", flush=True)
 
     def run(self) -> None:
         """Start everything, supervise until SIGINT/SIGTERM, then stop everything."""
@@ -235,7 +323,8 @@ class Stack:
         def _interrupt(signum: int, _frame: object) -> None:
             raise KeyboardInterrupt
 
-        previous = signal.signal(signal.SIGTERM, _interrupt)
+        previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             self.start()
             self.supervise()
@@ -243,4 +332,5 @@ class Stack:
             print("\nstopping…", flush=True)
         finally:
             self.stop()
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)

@@ -4,18 +4,21 @@ Each worker process serves its own ``/metrics`` (a private registry, so tests ru
 workers' code in one process do not collide) and every few seconds writes a one-line summary to
 Redis (``Keys.stats_workers``), which is all the dashboard reads.
 
-Consumer lag here is *in-flight* lag: per partition, the offset after the last message this worker
-actually read minus the offset it last committed. The usual definition (end of partition minus
-committed) needs the broker's end offset, and the embedded broker (Tansu) reports that wrongly (the
-first offset of the last record batch + 1), which would show a backlog that is not there or hide
-one that is. On Apache Kafka the end-offset lag is available from the broker's own tooling.
+Two figures per partition, because they answer different questions:
+
+* *in-flight lag*: the offset after the last message this worker read minus the offset it last
+  committed: how much a crash would make it read again (about one batch);
+* *backlog*: the partition's end offset minus the group's committed offset, both from the broker
+  (:mod:`stream.backlog`): how much is waiting. On the embedded broker (Tansu) the end offset is
+  low by at most one record batch. ``backlog_seconds`` is the time the backlog needs at the rate
+  this worker handled its input since its last report (none while that rate is zero).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,7 @@ from redis.asyncio import Redis
 
 from sentimon.records import utcnow
 from sentimon.redis_layout import Keys
+from stream.backlog import PartitionBacklog, total
 from stream.steering import RoutingPlan
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -55,6 +59,12 @@ def in_flight_lag(
             continue
         lag[tp] = max(0, last + 1 - committed.get(tp, 0))
     return lag
+
+
+def _drain_seconds(backlog: int, rate: float) -> float | None:
+    if backlog == 0:
+        return 0.0
+    return round(backlog / rate, 1) if rate > 0 else None
 
 
 class _Both:
@@ -107,6 +117,12 @@ class WorkerMetrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.backlog = Gauge(
+            "sentimon_backlog",
+            "End offset minus the group's committed offset, per assigned partition of the role's main input.",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.model = Gauge("sentimon_model_info", "1 for the student version serving now.", ["version"], registry=r)
         self.audits = Counter("sentimon_audits", "Accepted posts sent to the teacher as audits.", registry=r)
         self.quality = Gauge(
@@ -133,6 +149,7 @@ class WorkerMetrics:
         self.port: int | None = None
         self.processed_total = 0
         self.lag_total = 0
+        self.backlog_total = 0
         self.partitions: list[str] = []
         self.model_version = ""
         self._rate_mark = (time.monotonic(), 0)
@@ -187,6 +204,13 @@ class WorkerMetrics:
             self.lag.labels(tp.topic, str(tp.partition)).set(value)
         self.lag_total = sum(lag.values())
 
+    def set_backlog(self, backlog: Sequence[PartitionBacklog]) -> None:
+        """Backlog of the partitions assigned now (the group's other members report theirs)."""
+        self.backlog.clear()
+        for p in backlog:
+            self.backlog.labels(p.topic, str(p.partition)).set(p.waiting)
+        self.backlog_total = total(backlog)
+
     def summary(self) -> dict[str, object]:
         """The dashboard's line for this worker; the rate is over the time since the last call."""
         now = time.monotonic()
@@ -198,6 +222,8 @@ class WorkerMetrics:
             "processed": self.processed_total,
             "posts_per_sec": round(rate, 2),
             "lag": self.lag_total,
+            "backlog": self.backlog_total,
+            "backlog_seconds": _drain_seconds(self.backlog_total, rate),
             "partitions": self.partitions,
             "model_version": self.model_version,
             "metrics_port": self.port,

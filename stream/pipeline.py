@@ -320,6 +320,12 @@ class TeacherPipeline:
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
+        """Decide every escalation of the batch at once, each published the moment it is decided.
+
+        Publishing one by one keeps a post whose teacher answered (or whose deadline passed) from
+        waiting for the slowest post of its batch; the offsets are still committed only after the
+        whole batch, and the ledger mark skips what a redelivery would decide twice.
+        """
         self._metrics.count_processed(len(batch))
         parsed, dead = self._dead.parse(batch, Escalation, "invalid_escalation")
         escalations: dict[str, Escalation] = {}
@@ -328,19 +334,17 @@ class TeacherPipeline:
         stages = await self._ledger.stages(list(escalations))
         todo = [e for post_id, e in escalations.items() if stages.get(post_id) is not Stage.TEACHER]
         self._metrics.redelivered.inc(len(batch) - len(dead) - len(todo))
-        decisions = await asyncio.gather(*(self._desk.decide(e) for e in todo))
-        verdicts = [verdict for verdict, _ in decisions]
-        labels = [label for _, batch_labels in decisions for label in batch_labels]
+        await asyncio.gather(*(self._decide(e) for e in todo), self._outbox.publish(self._topics.dlq, dead))
+
+    async def _decide(self, escalation: Escalation) -> None:
+        verdict, labels = await self._desk.decide(escalation)
         await asyncio.gather(
-            self._outbox.publish(self._topics.verdicts, [(v.post_id, v.to_bytes()) for v in verdicts]),
+            self._outbox.publish(self._topics.verdicts, [(verdict.post_id, verdict.to_bytes())]),
             self._outbox.publish(self._topics.teacher_labels, [(lb.post_id, lb.to_bytes()) for lb in labels]),
         )
-        await self._ledger.mark_stage([v.post_id for v in verdicts], Stage.TEACHER)
-        await self._outbox.publish(self._topics.dlq, dead)
-        now = utcnow()
-        for escalation, verdict in zip(todo, verdicts, strict=True):
-            self._metrics.verdicts.labels(verdict.decided_by).inc()
-            self._metrics.latency.observe((now - escalation.received_at).total_seconds())
+        await self._ledger.mark_stage([verdict.post_id], Stage.TEACHER)
+        self._metrics.verdicts.labels(verdict.decided_by).inc()
+        self._metrics.latency.observe((utcnow() - escalation.received_at).total_seconds())
 
 
 class AggregatePipeline:

@@ -5,7 +5,9 @@ a view of it. A rebuild wipes this prefix's aggregate keys (hashes, seen sets, i
 lists, the brand set), reads the topic from the beginning with a plain assigned consumer (no
 group, so no offsets are committed and no live worker loses partitions to it) and applies every
 verdict through the same :class:`~stream.aggregates.Aggregator` as the live path, so both count
-alike. Alerts are not re-derived from the replay, which sees windows fill in a different order
+alike. Recent-post lists are the exception: partitions are read one after another, so pushing in
+reading order would fill each list with the last partition read. They are kept aside instead, the
+newest ``recent_posts`` per brand by event time across every partition, and written at the end. Alerts are not re-derived from the replay, which sees windows fill in a different order
 than live traffic did; they are history, kept if Redis still has them and otherwise put back from
 the alerts topic, which holds exactly what was raised.
 
@@ -27,9 +29,11 @@ A record that is not a valid verdict is logged with its offset and counted, neve
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 import redis.asyncio as aioredis
@@ -39,7 +43,7 @@ from pydantic import ValidationError
 from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from stream.aggregates import Aggregator
+from stream.aggregates import Aggregator, verdict_brands
 from stream.alerts import SpikeDetector
 from stream.topics import bootstrap_servers
 
@@ -69,14 +73,17 @@ async def rebuild(settings: Settings, *, idle_seconds: float = DEFAULT_IDLE_SECO
         async with TopicReader(settings, settings.topic_verdicts) as verdicts_in:
             wiped = await wipe_aggregates(client, keys)
             log.info("wiped %d aggregate keys under %r", wiped, keys.prefix)
-            aggregator = Aggregator(client, keys, settings, raise_alerts=False)
+            aggregator = Aggregator(client, keys, settings, raise_alerts=False, recent=False)
+            newest = NewestPosts(settings.recent_posts)
             applied = skipped = 0
             async for records in verdicts_in.chunks(idle_seconds):
                 verdicts = _parse(records, Verdict)
                 for i in range(0, len(verdicts), APPLY_CHUNK):
                     await aggregator.apply(verdicts[i : i + APPLY_CHUNK])
+                newest.add(verdicts)
                 applied += len(verdicts)
                 skipped += len(records) - len(verdicts)
+            await aggregator.replace_recent(newest.lists())
         restored = await _restore_alerts(client, keys, settings, idle_seconds)
         log.info(
             "rebuilt aggregates from %d verdicts (%d invalid records skipped); %d alerts put back",
@@ -87,6 +94,42 @@ async def rebuild(settings: Settings, *, idle_seconds: float = DEFAULT_IDLE_SECO
         return applied
     finally:
         await client.aclose()
+
+
+class NewestPosts:
+    """The newest ``cap`` verdicts per brand by event time, whatever order they are read in.
+
+    One min-heap per brand keyed by (created_at, post id): memory stays ``cap`` entries a brand
+    however long the topic. A redelivered post keeps its first verdict, as the aggregates do; an
+    evicted post cannot come back, since its copy sorts exactly where it was evicted from.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._heaps: dict[str, list[tuple[datetime, str, bytes]]] = {}
+        self._held: dict[str, set[str]] = {}
+
+    def add(self, verdicts: Sequence[Verdict]) -> None:
+        for verdict in verdicts:
+            entry = (verdict.created_at, verdict.post_id, verdict.to_bytes())
+            for brand in verdict_brands(verdict):
+                held = self._held.setdefault(brand, set())
+                if verdict.post_id in held:
+                    continue
+                heap = self._heaps.setdefault(brand, [])
+                if len(heap) < self._cap:
+                    heapq.heappush(heap, entry)
+                    held.add(verdict.post_id)
+                elif entry[:2] > heap[0][:2]:
+                    held.discard(heapq.heapreplace(heap, entry)[1])
+                    held.add(verdict.post_id)
+
+    def lists(self) -> dict[str, list[bytes]]:
+        """Each brand's entries, newest first, as the live list keeps them."""
+        return {
+            brand: [e[2] for e in sorted(heap, key=lambda e: e[:2], reverse=True)]
+            for brand, heap in self._heaps.items()
+        }
 
 
 async def _restore_alerts(client: aioredis.Redis, keys: Keys, settings: Settings, idle_seconds: float) -> int:

@@ -9,6 +9,15 @@ answer becomes the verdict (``decided_by="teacher"``) and one
 student version that escalated it, since that version's doubt is what the
 label answers.
 
+Each escalated post has a deadline, ``teacher_deadline_seconds`` after the
+worker first saw it (the moment its ``latency_ms`` counts from; hosts need
+synchronised clocks, and a clock ahead never grants more than the setting). The
+teacher is told the deadline and stops in time; the desk also stops waiting
+shortly after it whatever the teacher does. A post that missed it falls back
+flagged ``teacher_timeout`` as well, and one that arrives already past it is
+not asked at all: a teacher hanging, or far behind, delays no verdict longer
+than the deadline.
+
 Each call's cost is accounted per backend, in Redis (``Keys.stats_teacher``,
 for the dashboard) and as Prometheus counters (for operators), including the
 calls an ensemble made to members that failed while another answered.
@@ -27,7 +36,7 @@ import redis.asyncio as aioredis
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 
-from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherQuery, failure_calls
+from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherDeadline, TeacherQuery, failure_calls
 from sentimon.labels import POLARITIES
 from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, utcnow
 from sentimon.redis_layout import Keys, brands_of
@@ -49,6 +58,8 @@ AGREEMENT = Counter(
 DECISIONS = Counter("sentimon_teacher_desk_decisions", "Escalations decided, by who decided.", ["decided_by"])
 
 _ERROR_TEXT_CHARS = 200
+DEADLINE_SLACK_SECONDS = 0.5
+"""How long past the deadline the desk still waits for a teacher that should have stopped by itself."""
 
 
 class TeacherDesk:
@@ -58,14 +69,26 @@ class TeacherDesk:
         self._teacher = teacher
         self._price_per_token = settings.teacher_cost_per_1k_tokens / 1000
         self._quality = QualityStore.of(redis, settings)
+        self._deadline_seconds = settings.teacher_deadline_seconds
+
+    def _seconds_left(self, escalation: Escalation) -> float:
+        age = (utcnow() - _aware(escalation.received_at)).total_seconds()
+        return min(self._deadline_seconds, self._deadline_seconds - age)
 
     async def decide(self, escalation: Escalation) -> tuple[Verdict, list[TeacherLabel]]:
         """The final verdict for an escalated post, and the labels to publish (none on fallback)."""
         post = escalation.post
-        query = TeacherQuery(post_id=post.id, text=post.text, context=escalation.context)
         started = time.monotonic()
+        left = self._seconds_left(escalation)
+        if left <= 0:
+            log.info("post %s reached the teacher past its deadline; student verdict stands", post.id)
+            DECISIONS.labels("fallback").inc()
+            await self._evidence(escalation, None)
+            return self._fallback(escalation, timed_out=True), []
+        query = TeacherQuery(post_id=post.id, text=post.text, context=escalation.context, deadline=started + left)
         try:
-            answer = await self._teacher.ask(query)
+            async with asyncio.timeout(left + DEADLINE_SLACK_SECONDS):
+                answer = await self._teacher.ask(query)
             if answer.polarity not in POLARITIES:
                 # Backends validate their answers; one that slips through is garbage, never a label or an audit.
                 raise ValueError(f"teacher {answer.teacher} answered polarity {answer.polarity!r}")
@@ -73,11 +96,15 @@ class TeacherDesk:
             raise
         except Exception as exc:
             # Every failure, a bug in a backend included: the post still needs its one verdict.
+            if isinstance(exc, TimeoutError):
+                exc = TeacherDeadline(f"teacher still busy {DEADLINE_SLACK_SECONDS}s past the post's deadline")
             log.warning("teacher failed on post %s, student verdict stands: %s", post.id, exc)
-            await self._account(failure_calls(self._teacher.name, exc, time.monotonic() - started), escalation)
+            calls = failure_calls(self._teacher.name, exc, time.monotonic() - started)
+            await self._account(calls, escalation)
             DECISIONS.labels("fallback").inc()
             await self._evidence(escalation, None)
-            return self._fallback(escalation), []
+            timed_out = any(call.error_kind == TeacherDeadline.kind for call in calls)
+            return self._fallback(escalation, timed_out=timed_out), []
         calls = answer.calls or (
             CallRecord(
                 backend=answer.teacher,
@@ -112,13 +139,14 @@ class TeacherDesk:
             }
         )
 
-    def _fallback(self, escalation: Escalation) -> Verdict:
+    def _fallback(self, escalation: Escalation, *, timed_out: bool) -> Verdict:
         now = utcnow()
+        failed: tuple[Flag, ...] = ("teacher_failed", "teacher_timeout") if timed_out else ("teacher_failed",)
         return Verdict.model_validate(
             {
                 **escalation.student.model_dump(),
                 "decided_by": "fallback",
-                "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation), "teacher_failed"),
+                "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation), *failed),
                 "teacher": None,
                 "latency_ms": _latency_ms(escalation.received_at, now),
                 "decided_at": now,
@@ -213,6 +241,10 @@ def _sent_flag(escalation: Escalation) -> tuple[Flag, ...]:
     return () if escalation.reason == "audit" else ("escalated",)
 
 
+def _aware(moment: datetime) -> datetime:
+    """Naive times in records are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _latency_ms(received_at: datetime, now: datetime) -> float:
-    received = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
-    return max(0.0, (now - received).total_seconds() * 1000)
+    return max(0.0, (now - _aware(received_at)).total_seconds() * 1000)

@@ -7,15 +7,20 @@ minutes, so it runs in a one-thread executor: the event loop keeps heartbeating,
 storing labels meanwhile, and the single thread plus the timer's own sequencing mean one round
 at a time. That thread lowers its own priority (``train_nice``; on Linux niceness is per
 thread, and the threads it starts inherit it) and trains on ``train_threads`` threads, so on a
-small machine the scoring workers keep their latency while a round runs. A promotion is announced on ``model-updates`` and in Redis for the dashboard; the
+small machine the scoring workers keep their latency while a round runs. On shutdown a round in
+progress is abandoned at its next training step (see :meth:`Retrainer.abandon`), so the process
+exits in seconds, leaving neither scratch files nor a registered version behind. A promotion is
+announced on ``model-updates`` and in Redis for the dashboard; the
 workers themselves follow the registry's ``current`` pointer and swap between batches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -123,6 +128,7 @@ class Retrainer:
         self._executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="redistill", initializer=lower_priority, initargs=(settings.train_nice,)
         )
+        self._stop = threading.Event()
         self._last_round = time.monotonic()  # the interval counts from start-up until a first round
         self.rounds: list[RoundResult] = []
 
@@ -152,15 +158,25 @@ class Retrainer:
             return True
         return new_labels > 0 and waited
 
+    def stop(self) -> None:
+        """Ask a round in progress to stop at its next step, and start no other; returns at once."""
+        self._stop.set()
+
+    def abandon(self) -> None:
+        """:meth:`stop`, then wait until the round has ended (its scratch files gone)."""
+        self.stop()
+        self._executor.shutdown(wait=True)
+
     async def tick(self) -> RoundResult | None:
         """Run a round if one is due; returns its result (None when nothing was due)."""
         loop = asyncio.get_running_loop()
         new_labels = await loop.run_in_executor(None, self._store.count_new, self._settings.holdout_fraction)
-        if not self.due(new_labels, time.monotonic()):
+        if self._stop.is_set() or not self.due(new_labels, time.monotonic()):
             return None
         log.info("re-distillation due: %d new teacher labels", new_labels)
         try:
-            result = await loop.run_in_executor(self._executor, run_round, self._settings, self._store, self._registry)
+            round_now = functools.partial(run_round, self._settings, self._store, self._registry, stop=self._stop)
+            result = await loop.run_in_executor(self._executor, round_now)
         finally:
             self._last_round = time.monotonic()
         self.rounds.append(result)
@@ -182,4 +198,13 @@ async def trainer_role(ctx: RoleContext) -> None:
         ctx.metrics.set_model(current)
     await publish_models(ctx.redis, ctx.keys, registry)
     ctx.consume(ctx.topics.teacher_labels, "store-labels", retrainer.store_labels, max(settings.batch_size, 256))
+
+    # At the signal, not at shutdown's turn: training holds the GIL enough to slow the loop, so the
+    # sooner it stops, the sooner the consumer and the producer are closed.
+    ctx.on_stop_signal.append(retrainer.stop)
+
+    @ctx.app.on_before_shutdown.connect
+    async def abandon_round(sender: object, **_: object) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, retrainer.abandon)
+
     ctx.every(min(CHECK_SECONDS, settings.retrain_interval_minutes * 60), "redistill", retrainer.tick)

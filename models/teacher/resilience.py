@@ -23,13 +23,22 @@ Policy, and why:
   for ``teacher_breaker_reset_seconds``. Then one trial call is let through
   (half-open): success closes the breaker, failure opens it again.
 - At most ``teacher_concurrency`` attempts are in flight per backend; a retry
-  waiting out its backoff does not hold a slot.
+  waiting out its backoff does not hold a slot. Waiting posts get the next
+  slot earliest deadline first (:mod:`models.teacher.slots`).
+- A query with a ``deadline`` is never worked on past it: an attempt's timeout
+  is cut to what is left, a retry that could not finish in time is not made,
+  and a post still queued for a slot at its deadline stops waiting. All end as
+  :class:`TeacherDeadline`. An attempt cut short this way still counts toward
+  the breaker, as any timeout does, so a hanging teacher opens it after
+  ``teacher_breaker_failures`` posts whatever their deadline; a post that
+  never got a slot does not count, since the backend was not asked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -37,12 +46,14 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import NoReturn
 
+from models.teacher.slots import DeadlineSlots
 from models.teacher.types import (
     CallRecord,
     CircuitOpen,
     Teacher,
     TeacherAnswer,
     TeacherCrashed,
+    TeacherDeadline,
     TeacherError,
     TeacherFailed,
     TeacherQuery,
@@ -163,7 +174,7 @@ class ResilientTeacher:
         )
         self._timeout = settings.teacher_timeout
         self._max_retries = settings.teacher_max_retries
-        self._slots = asyncio.Semaphore(settings.teacher_concurrency)
+        self._slots = DeadlineSlots(settings.teacher_concurrency)
         self._clock = clock
 
     async def ask(self, query: TeacherQuery) -> TeacherAnswer:
@@ -185,6 +196,9 @@ class ResilientTeacher:
                 delay = self._retry_delay(error, retries)
                 if delay is None:
                     self._give_up(error, query, attempts, tokens, started)
+                if delay >= _left(query):
+                    late = TeacherDeadline(f"no time left for retry {retries} after: {error}")
+                    self._give_up(late, query, attempts, tokens, started)
                 log.info("teacher %s: %s; retry %d in %.2fs", self.name, error, retries, delay)
                 await asyncio.sleep(delay)
                 continue
@@ -195,10 +209,27 @@ class ResilientTeacher:
     async def _attempt(self, query: TeacherQuery) -> TeacherAnswer:
         self.breaker.acquire()
         try:
-            async with self._slots, asyncio.timeout(self._timeout):
+            await self._slots.acquire(query.deadline)
+        except TimeoutError:
+            self.breaker.abandon()
+            raise TeacherDeadline("deadline passed waiting for a free slot") from None
+        except asyncio.CancelledError:
+            self.breaker.abandon()
+            raise
+        try:
+            return await self._attempt_holding_slot(query)
+        finally:
+            self._slots.release()
+
+    async def _attempt_holding_slot(self, query: TeacherQuery) -> TeacherAnswer:
+        limit = min(self._timeout, _left(query))
+        try:
+            async with asyncio.timeout(limit):
                 answer = await self.inner.ask(query)
         except TimeoutError:
             self.breaker.failure()
+            if limit < self._timeout:
+                raise TeacherDeadline(f"post deadline reached after {limit:.2f}s in the attempt") from None
             raise TeacherTimeout(f"no answer within {self._timeout}s") from None
         except TeacherRejected:
             self.breaker.abandon()
@@ -248,3 +279,8 @@ class ResilientTeacher:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _left(query: TeacherQuery) -> float:
+    """Seconds until the query's deadline (infinite without one)."""
+    return math.inf if query.deadline is None else query.deadline - time.monotonic()

@@ -23,6 +23,8 @@ class TeacherQuery:
     post_id: str
     text: str
     context: str | None = None
+    deadline: float | None = None
+    """``time.monotonic()`` by which the post needs its answer, retries and queueing included; None: no bound."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,13 @@ class TeacherError(Exception):
 
 class TeacherTimeout(TeacherError):
     kind = "timeout"
+
+
+class TeacherDeadline(TeacherTimeout):
+    """The post's own deadline ran out (in the queue, mid-attempt or before a retry): no more tries."""
+
+    retryable = False
+    kind = "deadline"
 
 
 class TeacherUnavailable(TeacherError):

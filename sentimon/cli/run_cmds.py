@@ -19,19 +19,27 @@ from sentimon.settings import Settings
     is_flag=True,
     help="Use the Kafka at SENTIMON_BROKER_URL instead of starting the embedded Tansu broker.",
 )
-def up_cmd(workers: int, demo_speed: float, no_demo: bool, no_dashboard: bool, external_broker: bool) -> None:
+@click.option(
+    "--durable",
+    is_flag=True,
+    help="Keep the embedded broker's data (S3 storage on a moto_server, saved in SENTIMON_DATA_DIR on stop): "
+    "posts undecided at Ctrl-C are decided after the next start. Needs the s3 extra.",
+)
+def up_cmd(
+    workers: int, demo_speed: float, no_demo: bool, no_dashboard: bool, external_broker: bool, durable: bool
+) -> None:
     """Run everything on this machine until Ctrl-C: broker, Redis, student, workers, teacher, trainer, demo, dashboard."""
     from stream.embedded import Stack, StackError
 
-    stack = Stack(
-        Settings(),
-        workers=workers,
-        demo_speed=None if no_demo else demo_speed,
-        dashboard=not no_dashboard,
-        external_broker=external_broker,
-    )
     try:
-        stack.run()
+        Stack(
+            Settings(),
+            workers=workers,
+            demo_speed=None if no_demo else demo_speed,
+            dashboard=not no_dashboard,
+            external_broker=external_broker,
+            durable=durable,
+        ).run()
     except StackError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -208,9 +208,15 @@ def test_system_panel_reads_the_documented_stats(
     redis_client.hset(
         keys.stats_workers,
         mapping={
-            "w1": json.dumps({"role": "worker", "processed": 500, "posts_per_sec": 40.5, "lag": 7, "at": now}),
-            "w2": json.dumps({"role": "worker", "processed": 90, "posts_per_sec": 9.0, "lag": 3, "at": now - 600}),
-            "t1": json.dumps({"role": "teacher", "processed": 40, "posts_per_sec": 2.0, "lag": 2, "at": now}),
+            "w1": json.dumps(
+                {"role": "worker", "processed": 500, "posts_per_sec": 40.5, "lag": 7, "backlog": 8100, "at": now}
+            ),
+            "w2": json.dumps(
+                {"role": "worker", "processed": 90, "posts_per_sec": 9.0, "lag": 3, "backlog": 50, "at": now - 600}
+            ),
+            "t1": json.dumps(
+                {"role": "teacher", "processed": 40, "posts_per_sec": 2.0, "lag": 2, "backlog": 60, "at": now}
+            ),
         },
     )
     redis_client.sadd(keys.teacher_backends, "openai", "encoder")
@@ -240,7 +246,9 @@ def test_system_panel_reads_the_documented_stats(
     at = run_app()
     assert_clean(at)
     assert metric(at, "Throughput (posts/s)") == "40.5"  # the stale worker and the teacher are left out
-    assert metric(at, "Consumer lag") == "9"
+    # The backlog is the scoring workers' (posts waiting), not the in-flight lag; 8,100 at 40.5/s is 200 s.
+    assert metric(at, "Backlog (posts)") == "8,100"
+    assert metric(at, "Backlog clears in") == "3.3 min"
     assert metric(at, "Workers live") == "2 of 3"
     assert metric(at, "Teacher calls") == "40"
     assert metric(at, "Teacher cost") == "0.2500"

@@ -7,6 +7,8 @@ Teacher labels are variations of those texts, as the stream tests publish them.
 
 from __future__ import annotations
 
+import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +127,40 @@ def test_a_later_round_learns_from_all_labels_so_far_and_is_judged_on_a_larger_h
     assert second.train_examples > first.train_examples
     assert second.metrics["current_holdout_examples"] > first.metrics["current_holdout_examples"]
     assert second.metrics["current_holdout_examples"] == len(store.holdout(round_settings.holdout_fraction))
+
+
+class StopAtStep(threading.Event):
+    """Reads as set from the ``step``-th check on: a shutdown arriving mid-training, at a known step."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__()
+        self.checks = 0
+        self._step = step
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks >= self._step
+
+
+def test_a_stopped_round_leaves_no_scratch_files_and_registers_nothing(
+    round_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    registry = Registry(round_settings.registry_dir)
+    store = LabelStore(round_settings.label_store_path)
+    before = registry.current()
+    assert before is not None
+    store.add(teacher_labels(before, poisoned=False))
+    versions = [m.version for m in registry.versions()]
+    new = store.count_new(round_settings.holdout_fraction)
+    stop = StopAtStep(3)
+
+    result = run_round(round_settings, store, registry, stop=stop)
+
+    assert stop.checks == 3, "training stopped at the step the stop was seen"
+    assert result.outcome == "failed" and result.reason.startswith("abandoned"), result.reason
+    assert [m.version for m in registry.versions()] == versions and registry.current() == before
+    assert list(scratch.iterdir()) == [] and not list(registry.root.glob(".staging-*"))
+    assert store.count_new(round_settings.holdout_fraction) == new, "an abandoned round's labels stay new"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +22,8 @@ from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.broker import free_port
 from stream.worker import settings_env
+from tests.distill.redistill_support import round_settings
+from tests.fixtures.broker import distinct_ids, read_topic
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +54,16 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _kill_all(up: subprocess.Popen[bytes], spawned: set[int]) -> None:
+    """Whatever a failed test left running: ``up`` and every process it started."""
+    leftovers = spawned | _descendants(up.pid)
+    if up.poll() is None:
+        up.kill()
+    for pid in leftovers:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _wait(condition: object, timeout: float, what: str, up: subprocess.Popen[bytes], log: Path) -> None:
@@ -96,11 +111,7 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
         time.sleep(0.5)
         assert not [pid for pid in spawned if _alive(pid)], "processes outlived sentimon up"
     finally:
-        if up.poll() is None:
-            up.kill()
-        for pid in spawned | _descendants(up.pid):
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all(up, spawned)
         client.close()
 
 
@@ -112,3 +123,130 @@ def test_up_refuses_an_encoder_teacher_that_is_not_built_before_starting_any_rol
         stack.run()
     assert stack.children == []
     assert not (student_settings.data_dir / TEACHER_REGISTRY).exists()  # nothing was trained
+
+
+def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sentimon", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def _posts_file(path: Path, tag: str, count: int) -> Path:
+    """``count`` JSONL posts for `sentimon publish`, ids ``tag-0`` …"""
+    with path.open("w") as out:
+        for i in range(count):
+            out.write(json.dumps({"id": f"{tag}-{i}", "text": f"Kestrel phone number {i} is okay", "brand": "Kestrel"}))
+            out.write("\n")
+    return path
+
+
+def _broker_url(log: Path) -> str:
+    found = re.search(r"^broker\s+(\S+)", log.read_text(), re.MULTILINE)
+    assert found, log.read_text()[-2000:]
+    return found.group(1)
+
+
+def _publish(posts: Path, env: dict[str, str], up: subprocess.Popen[bytes], log: Path) -> None:
+    """Once the stack is up, `sentimon publish` of ``posts`` at full speed to its broker, to the end."""
+    _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
+    done = subprocess.run(
+        [sys.executable, "-m", "sentimon", "publish", str(posts)],
+        env={**env, "SENTIMON_BROKER_URL": _broker_url(log)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _scratch_builds(scratch: Path) -> list[Path]:
+    return list(scratch.glob("sentimon-build-*"))
+
+
+def test_ctrl_c_stops_every_role_within_the_bound_under_load_and_abandons_a_round(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    """A producer at full speed and a re-distillation round training when Ctrl-C comes.
+
+    The only time bound asserted is the setting's own, with slack (the supervisor kills what overstays);
+    how fast the machine is otherwise does not matter.
+    """
+    shutil.copytree(student_settings.registry_dir, student_settings.data_dir / TEACHER_REGISTRY)
+    settings = round_settings(student_settings, tmp_path).model_copy(
+        update={
+            "metrics_port": -1,
+            "accept_threshold": 1.0,  # every post escalates: teacher labels pile up at once
+            "retrain_min_labels": 20,
+            "train_epochs": 500,  # a round that trains far longer than the test waits
+            "early_stop_patience": 500,
+            "stop_seconds": 10.0,
+        }
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir), "TMPDIR": str(scratch)}
+    log = tmp_path / "up.log"
+    trainer_log = settings.data_dir / "logs" / "trainer.log"
+    # The demo replayed 100,000 times faster than recorded, in a loop: a producer that never waits.
+    up = _start_up(["--no-dashboard", "--demo-speed", "100000"], env, log)
+    spawned: set[int] = set()
+    try:
+        _wait(lambda: bool(_scratch_builds(scratch)), 600, "a re-distillation round to start building", up, log)
+        spawned = _descendants(up.pid)
+        demo = [pid for pid in spawned if b"demo" in _cmdline(pid)]
+        assert demo and all(_alive(pid) for pid in demo), "the producer should still be sending when Ctrl-C comes"
+
+        up.send_signal(signal.SIGINT)
+        assert up.wait(settings.stop_seconds * 3) == 0, log.read_text()[-3000:]
+
+        output = log.read_text()
+        time.sleep(0.5)
+        assert not [pid for pid in spawned if _alive(pid)], "processes outlived sentimon up"
+        assert "posts undecided" in output or "every post read so far has its verdict" in output, output[-2000:]
+        assert "re-distillation round abandoned" in trainer_log.read_text(), trainer_log.read_text()[-2000:]
+        assert _scratch_builds(scratch) == [], "the abandoned round left its scratch directory"
+        assert not list(settings.registry_dir.glob(".staging-*"))
+    finally:
+        _kill_all(up, spawned)
+
+
+@pytest.mark.timeout(900)  # two start-ups of the whole stack, and thousands of posts decided on S3 storage
+def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    shutil.copytree(student_settings.registry_dir, student_settings.data_dir / TEACHER_REGISTRY)
+    settings = student_settings.model_copy(update={"metrics_port": -1})
+    env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
+    count = 4_000
+    posts = _posts_file(tmp_path / "posts.jsonl", "d", count)
+    args = ["--durable", "--no-demo", "--no-dashboard"]
+    first_log, second_log = tmp_path / "up-1.log", tmp_path / "up-2.log"
+    up = _start_up(args, env, first_log)
+    try:
+        _publish(posts, env, up, first_log)
+        up.send_signal(signal.SIGINT)  # at once: the roles are still joining their groups
+        assert up.wait(settings.stop_seconds * 3) == 0, first_log.read_text()[-3000:]
+        output = first_log.read_text()
+        undecided = re.search(r"(\d+) posts undecided .*decided after the next start", output)
+        assert undecided and int(undecided.group(1)) > 0, output[-2000:]
+        assert re.search(r"broker storage saved: [1-9]\d* objects", output), output[-2000:]
+
+        up = _start_up(args, env, second_log)
+        _wait(lambda: "logs " in second_log.read_text(), 180, "the stack to start again", up, second_log)
+        assert re.search(r"durable broker storage: [1-9]\d* objects restored", second_log.read_text())
+        records = asyncio.run(
+            read_topic(_broker_url(second_log), settings.topic_verdicts, distinct_ids(count), timeout=600)
+        )
+        assert {r.key for r in records} == {f"d-{i}".encode() for i in range(count)}
+        up.send_signal(signal.SIGINT)
+        assert up.wait(settings.stop_seconds * 3) == 0, second_log.read_text()[-3000:]
+    finally:
+        _kill_all(up, set())

@@ -12,14 +12,14 @@ from aiokafka import AIOKafkaProducer
 from click.testing import CliRunner
 
 from sentimon.cli import main
-from sentimon.records import Alert
+from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.alerts import SpikeDetector
 from stream.rebuild import rebuild
 from stream.topics import bootstrap_servers, ensure_topics
-from tests.fixtures.broker import on_broker, settings_env
+from tests.fixtures.broker import on_broker, read_topic, settings_env
 from tests.stream.aggregate_support import T0, async_client, dump, random_verdicts
 
 
@@ -95,3 +95,32 @@ def test_command_refuses_a_missing_topic_and_rebuilds_an_existing_one(
     assert done.exit_code == 0, done.output
     assert "from 0 verdicts" in done.output
     assert not redis_client.exists(keys.brands)
+
+
+async def test_rebuild_keeps_the_newest_posts_by_event_time_across_partitions(
+    broker: str, settings: Settings, keys: Keys, redis_client: redis.Redis
+) -> None:
+    cfg = on_broker(settings, broker).model_copy(update={"recent_posts": 15, "topic_partitions": 3})
+    await ensure_topics(cfg)
+    verdicts = random_verdicts(random.Random(11), 300, span_seconds=6 * 3600)
+    # Sent oldest first, keyed by post id: every partition holds posts from the whole span, so
+    # reading partitions one after another is far from event-time order.
+    verdicts.sort(key=lambda v: v.created_at)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(cfg.broker_url), linger_ms=50)
+    await producer.start()
+    try:
+        for v in [*verdicts, *verdicts[-30:]]:
+            await producer.send(cfg.topic_verdicts, v.to_bytes(), key=v.post_id.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+    sent = await read_topic(cfg.broker_url, cfg.topic_verdicts, lambda records: len(records) >= len(verdicts) + 30)
+    assert len({record.partition for record in sent}) == 3
+    assert await rebuild(cfg, idle_seconds=3.0) == len(verdicts) + 30
+
+    for brand in ("acme", "globex", "initech", "(none)"):
+        mine = [v for v in verdicts if (brand in v.brand) or (brand == "(none)" and not v.brand)]
+        newest = sorted(mine, key=lambda v: (v.created_at, v.post_id), reverse=True)[:15]
+        listed = [Verdict.model_validate_json(raw).post_id for raw in redis_client.lrange(keys.recent(brand), 0, -1)]
+        assert listed == [v.post_id for v in newest], brand
+        assert redis_client.ttl(keys.recent(brand)) > 0

@@ -233,3 +233,49 @@ async def test_ensemble_accounts_every_member(
     oracle = await aredis.hgetall(keys.stats_teacher("oracle"))
     assert (openai["calls"], openai["errors"], oracle["calls"], oracle["compared"]) == ("2", "1", "2", "2")
     assert await aredis.smembers(keys.teacher_backends) == {"openai", "oracle"}
+
+
+async def test_a_hanging_teacher_delays_no_verdict_past_the_deadline_and_opens_the_breaker(
+    teacher_settings: Settings,
+    llm_server: ChatCompletionsServer,
+    aredis: aioredis.Redis,
+    keys: Keys,
+    desks: DeskFactory,
+) -> None:
+    llm_server.default = "slow"
+    llm_server.slow_seconds = 120  # never answers while the test runs; close() releases it
+    settings = teacher_settings.model_copy(
+        update={
+            "teacher_timeout": 30.0,
+            "teacher_max_retries": 3,
+            "teacher_deadline_seconds": 1.0,
+            "teacher_concurrency": 2,
+            "teacher_breaker_failures": 3,
+            "teacher_breaker_reset_seconds": 60.0,
+        }
+    )
+    limit_ms = (settings.teacher_deadline_seconds + 1.0) * 1000
+    desk = await desks(settings)
+
+    # Eight posts, two slots: two requests hang, six wait their turn; none waits past its deadline.
+    decided = await asyncio.gather(*(desk.decide(escalation(f"p{i}", "meh")) for i in range(8)))
+    for verdict, labels in decided:
+        assert labels == [] and verdict.decided_by == "fallback"
+        assert verdict.flags == ["deferred", "escalated", "teacher_failed", "teacher_timeout"]
+        assert verdict.latency_ms <= limit_ms
+    assert len(llm_server.received) == settings.teacher_concurrency
+    stats = await aredis.hgetall(keys.stats_teacher("openai"))
+    assert stats["error:deadline"] == "8" and stats["breaker"] == "closed"
+
+    # The two cut-short attempts counted toward the breaker: one more opens it.
+    verdict, _ = await desk.decide(escalation("third", "meh"))
+    assert "teacher_timeout" in verdict.flags and verdict.latency_ms <= limit_ms
+    assert await aredis.hget(keys.stats_teacher("openai"), "breaker") == "open"
+    asked = len(llm_server.received)
+    verdict, _ = await desk.decide(escalation("while-open", "meh"))
+    assert verdict.flags == ["deferred", "escalated", "teacher_failed"] and verdict.latency_ms < limit_ms
+    assert len(llm_server.received) == asked
+
+    # A post already past its deadline when the teacher role reads it is not asked at all.
+    verdict, _ = await desk.decide(escalation("late", "meh", waited=5.0))
+    assert "teacher_timeout" in verdict.flags and len(llm_server.received) == asked
