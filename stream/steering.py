@@ -166,8 +166,13 @@ class Steering:
         self.config = config
 
     def calibrate(self, pairs: Sequence[AuditPair], model_version: str, version: int) -> Recalibration:
-        """A fresh live calibration on this model version's teacher-labelled posts."""
-        mine = [p for p in pairs if p.model_version == model_version][-MAX_CALIBRATION_PAIRS:]
+        """A fresh live calibration on this model version's audits.
+
+        Audits only: they are a random draw of the accepted posts. Escalations are the student's
+        least confident posts, and a map fitted on them (a prior shift above all) would be applied
+        to every post, moving confident answers it never saw.
+        """
+        mine = [p for p in pairs if p.model_version == model_version and p.kind == "audit"][-MAX_CALIBRATION_PAIRS:]
         return fit_recalibration(
             np.array([p.probs for p in mine]),
             np.array([p.teacher for p in mine]),
