@@ -65,7 +65,9 @@ def test_accuracy_is_compared_on_labeled_validation(trained: Start, tmp_path: Pa
     labeled = [
         Example(text=t, polarity=("negative", "neutral", "positive")[p]) for t, p in zip(texts, polarity, strict=True)
     ]
-    report = export_student(trained.model, trained.tokenizer_file, Manifest(), tmp_path / "a", settings, labeled)
+    # The gate is tested elsewhere; here the drop must be measured, however large int8 makes it.
+    lenient = settings.model_copy(update={"parity_max_accuracy_drop": 1.0})
+    report = export_student(trained.model, trained.tokenizer_file, Manifest(), tmp_path / "a", lenient, labeled)
     assert report.accuracy_torch == 1.0
     assert report.accuracy_drop == pytest.approx(1.0 - report.accuracy_onnx)
 

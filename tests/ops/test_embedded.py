@@ -223,7 +223,9 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
     student_settings: Settings, tmp_path: Path
 ) -> None:
     shutil.copytree(student_settings.registry_dir, student_settings.data_dir / TEACHER_REGISTRY)
-    settings = student_settings.model_copy(update={"metrics_port": -1})
+    # What is measured is the broker's durability: no audits, which would wait on a teacher that
+    # (with --no-demo) answers nothing until each post's deadline.
+    settings = student_settings.model_copy(update={"metrics_port": -1, "audit_share": 0.0, "audit_warmup_share": 0.0})
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     count = 4_000
     posts = _posts_file(tmp_path / "posts.jsonl", "d", count)

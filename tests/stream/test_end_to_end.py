@@ -141,7 +141,10 @@ async def test_broker_restart_on_s3_storage_loses_nothing(
     with S3Server(log=log) as s3:
         broker = Broker.on_s3(s3, log=log).start()
         try:
-            settings = on_broker(student_settings, broker.url).model_copy(update={"accept_threshold": 0.0})
+            # No teacher runs here: audits (which wait for one) are off, as in ``stream_settings``.
+            settings = on_broker(student_settings, broker.url).model_copy(
+                update={"accept_threshold": 0.0, "audit_share": 0.0, "audit_warmup_share": 0.0}
+            )
             posts = make_posts(200, tag="s3")
             worker = start_worker(settings)
             await publish(settings, posts[:100])
