@@ -30,7 +30,7 @@ from distill.data import Example, read_goemotions
 from distill.evaluation import evaluate, evaluate_predictions
 from distill.metrics import multilabel_macro_f1
 from distill.modeling import StudentModel
-from distill.recipe import emotion_gold
+from distill.recipe import emotion_gold, polarity_scores
 from distill.registry import Registry
 from distill.trainer import torch_logits
 from models.encoding import TextEncoder
@@ -55,11 +55,6 @@ def _vader(test: Sequence[Example]) -> list[Prediction]:
         probs = tuple(1.0 if p == polarity else 0.0 for p in POLARITIES)
         predictions.append(Prediction(probs, polarity, 1.0, 1.0, 0.0, (), ()))  # type: ignore[arg-type]
     return predictions
-
-
-def _torch_predictions(model: StudentModel, encoder: TextEncoder, test: Sequence[Example]) -> list[Prediction]:
-    polarity = torch_logits(model, encoder, test, batch_size=64).polarity.argmax(1)
-    return [Prediction((0.0, 0.0, 0.0), POLARITIES[int(i)], 1.0, 1.0, 0.0, (), ()) for i in polarity]
 
 
 def _emotion_f1(probs: np.ndarray, gold: np.ndarray, thresholds: np.ndarray) -> float:
@@ -95,9 +90,7 @@ def main() -> None:
         model, _meta = StudentModel.from_checkpoint(SHIPPED_CHECKPOINT)
         encoder = TextEncoder.from_file(int8.model_dir / TOKENIZER_FILE, settings.max_seq_len)
         rows.append(("shipped student", "int8", evaluate(int8, test)))
-        rows.append(
-            ("shipped student", "PyTorch", evaluate_predictions(test, _torch_predictions(model, encoder, test)))
-        )
+        rows.append(("shipped student", "PyTorch", polarity_scores(model, encoder, test)))
         rows.append(("VADER", "lexicon", evaluate_predictions(test, _vader(test))))
         if not args.skip_seed:
             started = time.perf_counter()

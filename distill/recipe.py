@@ -43,10 +43,10 @@ from distill.data import (
 )
 from distill.metrics import accuracy, macro_f1, macro_recall, multilabel_macro_f1
 from distill.modeling import StudentModel, resolve_backbone, save_tokenizer
-from distill.trainer import TrainConfig, Trainer, torch_logits
+from distill.trainer import TrainConfig, Trainer, targets_for, torch_logits
 from models.encoding import TextEncoder
 from models.uncertainty import sigmoid
-from sentimon.labels import GOEMOTIONS, POLARITIES
+from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,8 @@ def emotion_probs(model: StudentModel, encoder: TextEncoder, examples: Sequence[
 
 
 def emotion_gold(examples: Sequence[Example]) -> np.ndarray:
-    gold = np.zeros((len(examples), len(GOEMOTIONS)))
-    for row, example in enumerate(examples):
-        for emotion in example.emotions or ():
-            gold[row, GOEMOTIONS.index(emotion)] = 1.0
-    return gold
+    """(n, 28) 0/1 emotion labels, built exactly as training builds its targets."""
+    return targets_for(examples, ()).emotions.numpy()
 
 
 def tune_emotion_thresholds(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
