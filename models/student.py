@@ -161,19 +161,21 @@ class StudentRuntime(Scorer):
             raise ModelLoadError(f"model directory {model_dir}: cannot load: {exc}") from exc
         runtime = cls(session, encoder, manifest, settings, model_dir)
         runtime._self_check()
-        runtime._warm_up()
         return runtime
 
     def _self_check(self) -> None:
-        """Run one probe so that a model that loads but cannot answer fails now, not mid-stream."""
+        """Run one full batch now: a model that loads but cannot answer fails here, not mid-stream,
+        and the first real batch does not pay for arena growth and kernel selection (tens of
+        milliseconds on the CPU, far more on a GPU)."""
+        batch = self._batch_size
         try:
-            outputs = self._run(self._encoder.encode(["probe"]))
+            outputs = self._run(self._encoder.encode([_WARM_UP_TEXT] * batch))
         except Exception as exc:  # ORT raises its own types for graphs that load but cannot run
             raise ModelLoadError(f"model directory {self.model_dir}: inference fails: {exc}") from exc
         expected = (
-            (1, len(self.manifest.polarities)),
-            (1, len(self.manifest.emotions)),
-            (1, len(self.manifest.aspects), len(ASPECT_STATES)),
+            (batch, len(self.manifest.polarities)),
+            (batch, len(self.manifest.emotions)),
+            (batch, len(self.manifest.aspects), len(ASPECT_STATES)),
         )
         for name, output, shape in zip(OUTPUT_NAMES, outputs, expected, strict=True):
             if output.shape != shape:
@@ -181,11 +183,6 @@ class StudentRuntime(Scorer):
                     f"model directory {self.model_dir}: output {name} has shape {output.shape},"
                     f" the manifest implies {shape}"
                 )
-
-    def _warm_up(self) -> None:
-        """One full batch of mid-length posts, so the first real batch does not pay for arena growth
-        and kernel selection (tens of milliseconds on the CPU, far more on a GPU)."""
-        self._run(self._encoder.encode([_WARM_UP_TEXT] * self._batch_size))
 
     def _run(self, encodings: Sequence[Encoding]) -> list[np.ndarray]:
         feed = self._encoder.pad(encodings)
