@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -170,8 +171,22 @@ def test_length_buckets_cover_every_row_once_and_keep_long_posts_apart() -> None
             lambda d: Manifest.read(d).model_copy(update={"aspects": ("price",)}).write(d),
             "output aspects has shape",
         ),
+        (
+            lambda d: (d / "manifest.json").write_text(
+                json.dumps({**json.loads((d / "manifest.json").read_text()), "emotion_thresholds": [0.3]})
+            ),
+            "1 emotion thresholds for 28 emotions",
+        ),
     ],
-    ids=["missing-dir", "no-model", "no-tokenizer", "corrupt-model", "corrupt-manifest", "wrong-aspects"],
+    ids=[
+        "missing-dir",
+        "no-model",
+        "no-tokenizer",
+        "corrupt-model",
+        "corrupt-manifest",
+        "wrong-aspects",
+        "wrong-thresholds",
+    ],
 )
 def test_broken_model_directories_fail_clearly(student_settings: Settings, tmp_path: Path, damage, message) -> None:
     broken = tmp_path / "broken"
@@ -180,3 +195,16 @@ def test_broken_model_directories_fail_clearly(student_settings: Settings, tmp_p
     with pytest.raises(ModelLoadError, match=message) as caught:
         StudentRuntime.load(broken, student_settings)
     assert str(broken) in str(caught.value)
+
+
+def test_per_emotion_thresholds_from_the_manifest_override_the_setting(
+    student_settings: Settings, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "thresholds"
+    shutil.copytree(_model_dir(student_settings), model_dir)
+    lowest = [0.999] * len(GOEMOTIONS)
+    lowest[GOEMOTIONS.index("joy")] = 1e-6  # joy is reported for any post, nothing else is
+    Manifest.read(model_dir).model_copy(update={"emotion_thresholds": tuple(lowest)}).write(model_dir)
+    loose_setting = student_settings.model_copy(update={"emotion_threshold": 0.01})
+    (prediction,) = StudentRuntime.load(model_dir, loose_setting).predict([NEGATIVE_TEXT])
+    assert prediction.emotions == ("joy",)
