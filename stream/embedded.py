@@ -20,7 +20,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from stream import s3_snapshot
 from stream.backlog import undecided
 from stream.broker import Broker, S3Server, free_port
 from stream.demo import DEMO_ORACLE_NAME, embedded_env, wants_demo_teacher
+from stream.worker import cli_command
 
 MAX_RESTARTS = 5
 ROLES_SHARE = 0.6
@@ -185,7 +185,7 @@ class Stack:
         }
 
     def _plan(self) -> Iterator[Child]:
-        me = [sys.executable, "-m", "sentimon"]
+        me = cli_command()
         for index in range(self.workers):
             yield Child(
                 f"worker-{index + 1}", [*me, "worker", "--role", "worker"], self.log_dir / f"worker-{index + 1}.log"

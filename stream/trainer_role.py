@@ -33,9 +33,9 @@ from distill.registry import Registry
 from sentimon.records import ModelUpdate, RoundRecord, TeacherLabel
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from stream.agents import RoleContext
 from stream.metrics import WorkerMetrics
 from stream.pipeline import DeadLetters
+from stream.roles import RoleContext
 from stream.types import Incoming, Outbox
 
 log = logging.getLogger(__name__)

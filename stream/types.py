@@ -1,7 +1,7 @@
 """What the pipelines need from the messaging layer, apart from Faust and Kafka.
 
 The pipelines (:mod:`stream.pipeline`) see messages as :class:`Incoming` and send through an
-:class:`Outbox`; :mod:`stream.agents` adapts Faust to both. Keeping Faust out of the decision code
+:class:`Outbox`; :mod:`stream.roles` adapts Faust to both. Keeping Faust out of the decision code
 keeps it readable and lets it run on any transport that can acknowledge a send.
 """
 

@@ -24,9 +24,10 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from sentimon.settings import ENV_PREFIX, Settings
-from stream.agents import ROLES, RoleContext, add_stats
+from stream.agents import ROLES, add_stats
 from stream.app import create_app
 from stream.metrics import WorkerMetrics
+from stream.roles import RoleContext
 from stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def cli_command(*args: str) -> list[str]:
+    """The ``sentimon`` command for a child process: by module, so it needs no console script on PATH."""
+    return [sys.executable, "-m", "cli", *args]
+
+
 def worker_command(role: str) -> list[str]:
-    return [sys.executable, "-m", "sentimon", "worker", "--role", role]
+    return cli_command("worker", "--role", role)
 
 
 def worker_id(role: str) -> str:

@@ -184,7 +184,7 @@ def demo_stack(student_settings: Settings, tmp_path: Path) -> Iterator[tuple[Set
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     log = (tmp_path / "up.log").open("wb")
     up = subprocess.Popen(
-        [sys.executable, "-m", "sentimon", "up", "--demo-speed", str(DEMO_SPEED)],
+        [sys.executable, "-m", "cli", "up", "--demo-speed", str(DEMO_SPEED)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli import main
 from distill.registry import Registry
-from sentimon.cli import main
 from sentimon.settings import Settings
 from tests.fixtures.student import TINY_EXAMPLES
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sentimon.cli import main
+from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

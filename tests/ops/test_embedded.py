@@ -85,7 +85,7 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
     log = tmp_path / "up.log"
     with log.open("wb") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "sentimon", "up", "--demo-speed", "40"],
+            [sys.executable, "-m", "cli", "up", "--demo-speed", "40"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -128,7 +128,7 @@ def test_up_refuses_an_encoder_teacher_that_is_not_built_before_starting_any_rol
 def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "sentimon", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "cli", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
 
@@ -151,7 +151,7 @@ def _publish(posts: Path, env: dict[str, str], up: subprocess.Popen[bytes], log:
     """Once the stack is up, `sentimon publish` of ``posts`` at full speed to its broker, to the end."""
     _wait(lambda: "logs " in log.read_text(), 180, "the stack to start", up, log)
     done = subprocess.run(
-        [sys.executable, "-m", "sentimon", "publish", str(posts)],
+        [sys.executable, "-m", "cli", "publish", str(posts)],
         env={**env, "SENTIMON_BROKER_URL": _broker_url(log)},
         capture_output=True,
         text=True,

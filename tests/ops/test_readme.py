@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sentimon.cli import main
+from cli import main
 from sentimon.settings import settings_table
 
 ROOT = Path(__file__).resolve().parents[2]

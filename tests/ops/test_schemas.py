@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 
-from sentimon.cli.util_cmds import SCHEMA_DIR, schema_documents
+from cli.util_cmds import SCHEMA_DIR, schema_documents
 
 
 def test_schema_files_are_current() -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sentimon.cli.alert_cmds import sample_alert
+from cli.alert_cmds import sample_alert
 from sentimon.records import Alert, Explanation, Lift, RepresentativePost
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings

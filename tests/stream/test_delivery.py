@@ -14,8 +14,8 @@ import redis
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from sentimon.cli import main
-from sentimon.cli.alert_cmds import sample_alert
+from cli import main
+from cli.alert_cmds import sample_alert
 from sentimon.records import Alert, DlqRecord, Explanation, Lift, RepresentativePost
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sentimon.cli import main
+from cli import main
 from sentimon.records import Post
 from sentimon.settings import Settings
 from stream.producer import csv_rows, jsonl_lines, post_key

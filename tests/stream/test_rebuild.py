@@ -11,7 +11,7 @@ import redis
 from aiokafka import AIOKafkaProducer
 from click.testing import CliRunner
 
-from sentimon.cli import main
+from cli import main
 from sentimon.records import Alert, Verdict
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings

@@ -16,10 +16,10 @@ from distill.registry import Registry
 from sentimon.records import DlqRecord, ModelUpdate, RoundRecord
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from stream.agents import FaustOutbox
 from stream.app import create_app
 from stream.metrics import WorkerMetrics
 from stream.producer import Publisher
+from stream.roles import FaustOutbox
 from stream.topics import ensure_topics
 from stream.trainer_role import Retrainer
 from stream.worker import connect_redis

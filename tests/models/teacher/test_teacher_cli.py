@@ -7,7 +7,7 @@ import json
 import redis
 from click.testing import CliRunner
 
-from sentimon.cli import main
+from cli import main
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from tests.fixtures.teacher import ChatCompletionsServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from pydantic import ValidationError
 
-from sentimon.cli import (
+from cli import (
     aggregate_cmds,
     alert_cmds,
     dashboard_cmds,

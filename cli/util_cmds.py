@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+import sentimon
 from sentimon.records import RECORDS
 from sentimon.settings import Settings, settings_table
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(sentimon.__file__).resolve().parent / "schemas"
 
 
 @click.command("settings")

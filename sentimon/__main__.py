@@ -1,3 +1,0 @@
-from sentimon.cli import main
-
-main()
