@@ -42,6 +42,7 @@ from sentimon.records import Alert, DlqRecord
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.background import Background
+from stream.dead_letters import WEBHOOK_FAILED
 from stream.types import OutMessage
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ SIGNATURE_HEADER = "X-Sentimon-Signature"
 TIMESTAMP_HEADER = "X-Sentimon-Timestamp"
 MAX_WAIT_SECONDS = 60.0
 OUTCOME_TTL_SECONDS = 7 * 86_400
-DEAD_REASON = "webhook_failed"
 
 DeadLetters = Callable[[Sequence[OutMessage]], Awaitable[None]]
 
@@ -248,7 +248,7 @@ class Notifier:
         if error is not None:
             log.warning("alert %s to webhook %s failed for good: %s", alert.ident, hook.name, error)
             dead = DlqRecord.of(
-                alert.to_bytes(), f"{DEAD_REASON}: webhook {hook.name}: {error}", self._config.alerts_topic, -1, -1
+                alert.to_bytes(), f"{WEBHOOK_FAILED}: webhook {hook.name}: {error}", self._config.alerts_topic, -1, -1
             )
             await self._dead_letters([(alert.brand, dead.to_bytes())])
         return outcome

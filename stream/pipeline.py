@@ -14,16 +14,16 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
 from models.types import Prediction
-from sentimon.records import Alert, DlqRecord, Escalation, Flag, Post, Probs, Verdict, utcnow
+from sentimon.records import Alert, Escalation, Flag, Post, Probs, Verdict, utcnow
 from sentimon.redis_layout import brands_of
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
+from stream.dead_letters import DUPLICATE_ID, INVALID_ESCALATION, INVALID_VERDICT, DeadLetters, Rejection, reason
 from stream.deferral import Deferral, Released
 from stream.ledger import Ledger, Mark, Origin, Repeat, Stage, digest
 from stream.metrics import WorkerMetrics
@@ -33,47 +33,11 @@ from stream.scoring import BatchScorer, student_verdict
 from stream.steward import LiveRouting
 from stream.topics import TopicNames
 from stream.types import Incoming, Outbox, OutMessage, TeacherDesk
-from stream.validate import DUPLICATE_ID, Rejection, parse_post, reason
+from stream.validate import parse_post
 
 log = logging.getLogger(__name__)
 
 EscalationReason = Literal["low_confidence", "deferral_timeout"]
-R = TypeVar("R", bound=BaseModel)
-
-
-class DeadLetters:
-    """Dead-letter messages, counted by reason code.
-
-    The original bytes travel base64-encoded, a third larger than they came; an oversized message
-    is cut to ``keep_bytes`` (and the reason says so), or its dead letter could exceed what the
-    broker accepts and never be written at all.
-    """
-
-    def __init__(self, metrics: WorkerMetrics, keep_bytes: int) -> None:
-        self._metrics = metrics
-        self._keep = keep_bytes
-
-    def letter(self, message: Incoming, rejection: Rejection) -> OutMessage:
-        self._metrics.dlq.labels(rejection.code).inc()
-        original = message.value or b""
-        why = rejection.reason
-        if len(original) > self._keep:
-            original = original[: self._keep]
-            why += f" (original cut to its first {self._keep} bytes)"
-        record = DlqRecord.of(original, why, message.topic, message.partition, message.offset)
-        key = message.key.decode("utf-8", "replace") if message.key else None
-        return key, record.to_bytes()
-
-    def parse(self, batch: Sequence[Incoming], record_type: type[R], code: str) -> tuple[list[R], list[OutMessage]]:
-        """Each message as a ``record_type``; one that is not becomes a dead letter, with its first error."""
-        records: list[R] = []
-        dead: list[OutMessage] = []
-        for message in batch:
-            try:
-                records.append(record_type.model_validate_json(message.value or b""))
-            except ValidationError as exc:
-                dead.append(self.letter(message, reason(code, str(exc.errors()[0]["msg"]))))
-        return records, dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +291,7 @@ class TeacherPipeline:
         whole batch, and the ledger mark skips what a redelivery would decide twice.
         """
         self._metrics.count_processed(len(batch))
-        parsed, dead = self._dead.parse(batch, Escalation, "invalid_escalation")
+        parsed, dead = self._dead.parse(batch, Escalation, INVALID_ESCALATION)
         escalations: dict[str, Escalation] = {}
         for escalation in parsed:
             escalations.setdefault(escalation.post.id, escalation)
@@ -367,7 +331,7 @@ class AggregatePipeline:
         self._followers = list(followers)
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
-        verdicts, dead = self._dead.parse(batch, Verdict, "invalid_verdict")
+        verdicts, dead = self._dead.parse(batch, Verdict, INVALID_VERDICT)
         alerts = await self._aggregator.apply(verdicts)
         await asyncio.gather(
             self._outbox.publish(self._topics.dlq, dead),

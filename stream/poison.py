@@ -32,7 +32,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from stream.validate import PROCESSING_ERROR, Rejection, reason
+from stream.dead_letters import PROCESSING_ERROR, Rejection, reason
 
 log = logging.getLogger(__name__)
 

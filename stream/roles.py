@@ -24,9 +24,9 @@ from redis.asyncio import Redis
 
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
+from stream.dead_letters import DeadLetters
 from stream.ledger import Ledger
 from stream.metrics import WorkerMetrics
-from stream.pipeline import DeadLetters
 from stream.poison import PoisonGuard, failure
 from stream.topics import TopicNames
 from stream.types import Incoming, OutMessage

@@ -33,8 +33,8 @@ from distill.registry import Registry
 from sentimon.records import ModelUpdate, RoundRecord, TeacherLabel
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
+from stream.dead_letters import INVALID_TEACHER_LABEL, DeadLetters
 from stream.metrics import WorkerMetrics
-from stream.pipeline import DeadLetters
 from stream.roles import RoleContext
 from stream.types import Incoming, Outbox
 
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 # How often the timer asks whether a round is due; rounds themselves are far rarer.
 CHECK_SECONDS = 5.0
-INVALID_LABEL = "invalid_teacher_label"
 # Round records kept in Redis for the dashboard; the label store keeps every one.
 ROUNDS_KEPT = 50
 
@@ -134,7 +133,7 @@ class Retrainer:
 
     async def store_labels(self, batch: Sequence[Incoming]) -> None:
         """Upsert every valid label; a message that is not one goes to the DLQ with its reason."""
-        labels, dead = self._dead.parse(batch, TeacherLabel, INVALID_LABEL)
+        labels, dead = self._dead.parse(batch, TeacherLabel, INVALID_TEACHER_LABEL)
         loop = asyncio.get_running_loop()
         # SQLite may wait for a round's brief write lock; never on the event loop.
         changed = await loop.run_in_executor(None, self._store.add, labels)

@@ -2,42 +2,41 @@
 
 The worker reads ``posts`` as raw bytes rather than letting Faust deserialise, because a message
 that fails to parse must still reach the dead-letter topic byte for byte. Every failure here has a
-stable reason code before the colon (``not_json: ...``) so that operators can count DLQ entries by
-kind; the text after it says what exactly was wrong. Nothing in here raises on bad input.
+stable reason code before the colon (``not_json: ...``, the codes are in :mod:`stream.dead_letters`)
+so that operators can count DLQ entries by kind; the text after it says what exactly was wrong. Nothing in here raises on bad input.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from sentimon.records import Post
 from sentimon.settings import Settings
-
-# Reason codes, the part of a DLQ reason before the colon.
-EMPTY = "empty"
-TOO_LARGE = "too_large"
-INVALID_UTF8 = "invalid_utf8"
-NOT_JSON = "not_json"
-NON_FINITE_NUMBER = "non_finite_number"
-NUMBER_TOO_LARGE = "number_too_large"
-DUPLICATE_KEY = "duplicate_key"
-TOO_DEEP = "too_deep"
-NOT_OBJECT = "not_object"
-INVALID_UNICODE = "invalid_unicode"
-MISSING_FIELD = "missing_field"
-WRONG_TYPE = "wrong_type"
-UNKNOWN_FIELD = "unknown_field"
-INVALID_VALUE = "invalid_value"
-TEXT_TOO_LONG = "text_too_long"
-SELF_REPLY = "self_reply"
-TOO_MANY_BRANDS = "too_many_brands"
-BRAND_TOO_LONG = "brand_too_long"
-DUPLICATE_ID = "duplicate_id"
-PROCESSING_ERROR = "processing_error"
+from stream.dead_letters import (
+    BRAND_TOO_LONG,
+    DUPLICATE_KEY,
+    EMPTY,
+    INVALID_UNICODE,
+    INVALID_UTF8,
+    INVALID_VALUE,
+    MISSING_FIELD,
+    NON_FINITE_NUMBER,
+    NOT_JSON,
+    NOT_OBJECT,
+    NUMBER_TOO_LARGE,
+    SELF_REPLY,
+    TEXT_TOO_LONG,
+    TOO_DEEP,
+    TOO_LARGE,
+    TOO_MANY_BRANDS,
+    UNKNOWN_FIELD,
+    WRONG_TYPE,
+    Rejection,
+    reason,
+)
 
 # How deep a JSON document may nest; a post has no reason to nest more than its metadata needs,
 # and the C parser would otherwise recurse until Python's stack limit.
@@ -51,19 +50,6 @@ _PYDANTIC_CODES = {
     "missing": MISSING_FIELD,
     "extra_forbidden": UNKNOWN_FIELD,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    reason: str
-
-    @property
-    def code(self) -> str:
-        return self.reason.split(":", 1)[0]
-
-
-def reason(code: str, detail: str) -> Rejection:
-    return Rejection(f"{code}: {detail}")
 
 
 class _DuplicateKeyError(ValueError):

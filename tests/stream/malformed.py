@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from stream import validate as v
+from stream import dead_letters as v
 
 
 def _post(**fields: object) -> bytes:

@@ -8,7 +8,8 @@ import pytest
 
 from sentimon.records import Post
 from sentimon.settings import Settings
-from stream.validate import Rejection, parse_post
+from stream.dead_letters import Rejection
+from stream.validate import parse_post
 from tests.stream.malformed import MALFORMED
 
 # Duplicate ids need the ledger: the end-to-end test covers them.
