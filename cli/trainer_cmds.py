@@ -59,17 +59,16 @@ async def _announce(settings: Settings, result: RoundResult) -> None:
 
     from distill.registry import Registry
     from sentimon.redis_layout import Keys
-    from stream.producer import Publisher
-    from stream.trainer_role import announce
+    from stream.producer import BrokerOutbox
+    from stream.promotion import announce
 
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
     try:
         registry = Registry(settings.registry_dir, keep=settings.model_keep)
-        update = await announce(redis, Keys(settings.redis_prefix), registry, result)
+        outbox = BrokerOutbox(settings.broker_url)
+        await announce(redis, Keys(settings.redis_prefix), registry, result, outbox, settings.topic_model_updates)
     finally:
         await redis.aclose()
-    async with Publisher(settings.broker_url, settings.topic_model_updates) as publisher:
-        await publisher.send(update.to_bytes(), key=update.version)
 
 
 @click.command("rounds")

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self, TypeVar
@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 
 from sentimon.records import Post
 from stream.topics import bootstrap_servers
+from stream.types import OutMessage
 
 # CSV columns that are Post fields; any other column goes into ``metadata``.
 POST_COLUMNS = ("id", "text", "brand", "source", "author", "created_at", "lang", "parent_id")
@@ -138,3 +139,17 @@ class Publisher:
             count += 1
         await self.flush()
         return count
+
+
+class BrokerOutbox:
+    """An :class:`~stream.types.Outbox` for a command outside Faust: one producer per publish, acknowledged."""
+
+    def __init__(self, broker_url: str) -> None:
+        self._broker_url = broker_url
+
+    async def publish(self, topic: str, messages: Sequence[OutMessage]) -> None:
+        if not messages:
+            return
+        async with Publisher(self._broker_url, topic) as publisher:
+            for key, value in messages:
+                await publisher.send(value, key=key)

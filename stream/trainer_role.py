@@ -10,7 +10,7 @@ thread, and the threads it starts inherit it) and trains on ``train_threads`` th
 small machine the scoring workers keep their latency while a round runs. On shutdown a round in
 progress is abandoned at its next training step (see :meth:`Retrainer.abandon`), so the process
 exits in seconds, leaving neither scratch files nor a registered version behind. A promotion is
-announced on ``model-updates`` and in Redis for the dashboard; the
+announced on ``model-updates`` and in Redis for the dashboard (:mod:`stream.promotion`); the
 workers themselves follow the registry's ``current`` pointer and swap between batches.
 """
 
@@ -28,13 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from redis.asyncio import Redis
 
 from distill.label_store import LabelStore
-from distill.redistill import RoundResult, promoted_manifest, run_round
+from distill.redistill import RoundResult, run_round
 from distill.registry import Registry
-from sentimon.records import ModelUpdate, RoundRecord, TeacherLabel
+from sentimon.records import TeacherLabel
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.dead_letters import INVALID_TEACHER_LABEL, DeadLetters
 from stream.metrics import WorkerMetrics
+from stream.promotion import announce, publish_models, report_round
 from stream.roles import RoleContext
 from stream.types import Incoming, Outbox
 
@@ -42,54 +43,6 @@ log = logging.getLogger(__name__)
 
 # How often the timer asks whether a round is due; rounds themselves are far rarer.
 CHECK_SECONDS = 5.0
-# Round records kept in Redis for the dashboard; the label store keeps every one.
-ROUNDS_KEPT = 50
-
-
-async def publish_models(redis: Redis, keys: Keys, registry: Registry) -> None:
-    """Every registered version's manifest and the current pointer, as the dashboard reads them.
-
-    The gate's figures for a promoted version are added by :func:`announce`.
-    """
-    current = registry.current()
-    pipe = redis.pipeline(transaction=False)
-    for manifest in registry.versions():
-        # Only versions not yet there: an announced one carries gate figures its manifest lacks.
-        pipe.hsetnx(keys.models, manifest.version, manifest.model_dump_json())
-    if current:
-        pipe.set(keys.model_current, current)
-    await pipe.execute()
-
-
-async def report_round(redis: Redis, keys: Keys, result: RoundResult) -> None:
-    """Put a round's outcome and reason where the dashboard reads it, newest first."""
-    record = RoundRecord(
-        round_id=result.round_id,
-        outcome=result.outcome,
-        reason=result.reason,
-        previous_version=result.previous_version,
-        current_version=result.current_version,
-        candidate_version=result.candidate_version,
-        new_labels=result.new_labels,
-        train_examples=result.train_examples,
-    )
-    pipe = redis.pipeline(transaction=False)
-    pipe.lpush(keys.rounds, record.model_dump_json())
-    pipe.ltrim(keys.rounds, 0, ROUNDS_KEPT - 1)
-    await pipe.execute()
-
-
-async def announce(redis: Redis, keys: Keys, registry: Registry, result: RoundResult) -> ModelUpdate:
-    """Write a promoted version to Redis for the dashboard; returns the update for ``model-updates``."""
-    manifest = promoted_manifest(registry, result)
-    await publish_models(redis, keys, registry)
-    await redis.hset(keys.models, manifest.version, manifest.model_dump_json())
-    return ModelUpdate(
-        version=manifest.version,
-        parent_version=manifest.parent_version,
-        path=str(registry.path(manifest.version)),
-        metrics=manifest.metrics,
-    )
 
 
 def lower_priority(increment: int) -> None:
@@ -181,8 +134,9 @@ class Retrainer:
         self.rounds.append(result)
         await report_round(self._redis, self._keys, result)
         if result.promoted:
-            update = await announce(self._redis, self._keys, self._registry, result)
-            await self._outbox.publish(self._settings.topic_model_updates, [(update.version, update.to_bytes())])
+            update = await announce(
+                self._redis, self._keys, self._registry, result, self._outbox, self._settings.topic_model_updates
+            )
             self._metrics.set_model(update.version)
         return result
 

@@ -22,7 +22,7 @@ from distill.redistill import RoundResult
 from sentimon.records import Verdict
 from sentimon.redis_layout import SCORE_SUM, VOLUME, Keys
 from sentimon.settings import Settings
-from stream.trainer_role import report_round
+from stream.promotion import report_round
 from tests.fixtures.dashboard import APP, XSS_TEXT, Apply, free_port, make_verdict
 
 pytestmark = pytest.mark.usefixtures("dashboard_env")
