@@ -7,7 +7,11 @@ which follows the mapping published with GoEmotions (Demszky et al., 2020).
 
 from __future__ import annotations
 
-POLARITIES: tuple[str, ...] = ("negative", "neutral", "positive")
+from typing import Literal, get_args
+
+Polarity = Literal["negative", "neutral", "positive"]
+POLARITIES: tuple[Polarity, ...] = get_args(Polarity)
+"""In the student's output order: the records' probabilities and every polarity column follow it."""
 
 GOEMOTIONS: tuple[str, ...] = (
     "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",

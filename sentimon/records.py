@@ -14,10 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, WithJsonSchema, field_validator
 
-from sentimon.labels import POLARITIES
+from sentimon.labels import POLARITIES, Polarity
 from sentimon.text import is_blank
 
-Polarity = Literal["negative", "neutral", "positive"]
 DecidedBy = Literal["student", "teacher", "fallback"]
 Flag = Literal[
     "deferred",  # waited for its thread's parent
@@ -33,6 +32,15 @@ Flag = Literal[
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def latency_seconds(received_at: datetime, now: datetime) -> float:
+    """From when a worker first saw a post to ``now``, never negative; a naive time is UTC.
+
+    The one definition behind every verdict's ``latency_ms`` and the latency histogram.
+    """
+    aware = received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC)
+    return max(0.0, (now - aware).total_seconds())
 
 
 class _Record(BaseModel):
