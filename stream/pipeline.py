@@ -19,7 +19,7 @@ from typing import Literal
 from redis.exceptions import RedisError
 
 from models.types import Prediction
-from sentimon.records import Alert, Escalation, Flag, Post, Probs, Verdict, utcnow
+from sentimon.records import Alert, Escalation, Flag, Post, Probs, Verdict, latency_seconds, utcnow
 from sentimon.redis_layout import brands_of
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
@@ -206,7 +206,7 @@ class PostPipeline:
         accepted = {v.post_id for v in verdicts}
         for item in ready:
             if item.post.id in accepted:
-                self._metrics.latency.observe((now - item.received_at).total_seconds())
+                self._metrics.latency.observe(latency_seconds(item.received_at, now))
         self._metrics.verdicts.labels("student").inc(len(verdicts))
         for escalation in escalations:
             if escalation.reason == "audit":
@@ -308,7 +308,7 @@ class TeacherPipeline:
         )
         await self._ledger.mark_stage([verdict.post_id], Stage.TEACHER)
         self._metrics.verdicts.labels(verdict.decided_by).inc()
-        self._metrics.latency.observe((utcnow() - escalation.received_at).total_seconds())
+        self._metrics.latency.observe(latency_seconds(escalation.received_at, utcnow()))
 
 
 class AggregatePipeline:

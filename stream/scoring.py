@@ -18,7 +18,7 @@ from datetime import datetime
 from distill.registry import Registry
 from models.student import ModelLoadError
 from models.types import Prediction, Scorer
-from sentimon.records import AspectPolarity, Flag, Post, Probs, Uncertainty, Verdict, utcnow
+from sentimon.records import AspectPolarity, Flag, Post, Probs, Uncertainty, Verdict, latency_seconds, utcnow
 from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,6 @@ def student_verdict(
         decided_by="student",
         flags=list(dict.fromkeys(flags)),
         model_version=model_version,
-        latency_ms=max(0.0, (now - received_at).total_seconds() * 1000),
+        latency_ms=latency_seconds(received_at, now) * 1000,
         decided_at=now,
     )

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from prometheus_client import Counter
@@ -38,7 +37,7 @@ from redis.exceptions import RedisError
 
 from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherDeadline, TeacherQuery, failure_calls
 from sentimon.labels import POLARITIES
-from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, utcnow
+from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, latency_seconds, utcnow
 from sentimon.redis_layout import Keys, brands_of
 from sentimon.settings import Settings
 from stream.quality import AuditPair
@@ -72,8 +71,8 @@ class TeacherDesk:
         self._deadline_seconds = settings.teacher_deadline_seconds
 
     def _seconds_left(self, escalation: Escalation) -> float:
-        age = (utcnow() - _aware(escalation.received_at)).total_seconds()
-        return min(self._deadline_seconds, self._deadline_seconds - age)
+        # A post "from the future" (clocks apart) counts as just received: its age is never negative.
+        return self._deadline_seconds - latency_seconds(escalation.received_at, utcnow())
 
     async def decide(self, escalation: Escalation) -> tuple[Verdict, list[TeacherLabel]]:
         """The final verdict for an escalated post, and the labels to publish (none on fallback)."""
@@ -134,7 +133,7 @@ class TeacherDesk:
                 "decided_by": "teacher",
                 "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation)),
                 "teacher": answer.teacher,
-                "latency_ms": _latency_ms(escalation.received_at, now),
+                "latency_ms": latency_seconds(escalation.received_at, now) * 1000,
                 "decided_at": now,
             }
         )
@@ -148,7 +147,7 @@ class TeacherDesk:
                 "decided_by": "fallback",
                 "flags": _with_flags(escalation.student.flags, *_sent_flag(escalation), *failed),
                 "teacher": None,
-                "latency_ms": _latency_ms(escalation.received_at, now),
+                "latency_ms": latency_seconds(escalation.received_at, now) * 1000,
                 "decided_at": now,
             }
         )
@@ -239,12 +238,3 @@ def _with_flags(flags: list[Flag], *more: Flag) -> list[Flag]:
 def _sent_flag(escalation: Escalation) -> tuple[Flag, ...]:
     """An audit is already flagged ``audit``; only escalations gain ``escalated`` at the desk."""
     return () if escalation.reason == "audit" else ("escalated",)
-
-
-def _aware(moment: datetime) -> datetime:
-    """Naive times in records are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _latency_ms(received_at: datetime, now: datetime) -> float:
-    return max(0.0, (now - _aware(received_at)).total_seconds() * 1000)
