@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
@@ -31,6 +31,8 @@ def bootstrap_servers(broker_url: str) -> str:
 
 @dataclass(frozen=True)
 class TopicNames:
+    """The pipeline's topics; each field is the setting ``topic_<field>``, which is the one source of its name."""
+
     posts: str
     verdicts: str
     escalations: str
@@ -41,44 +43,19 @@ class TopicNames:
 
     @classmethod
     def of(cls, settings: Settings) -> TopicNames:
-        return cls(
-            posts=settings.topic_posts,
-            verdicts=settings.topic_verdicts,
-            escalations=settings.topic_escalations,
-            teacher_labels=settings.topic_teacher_labels,
-            dlq=settings.topic_dlq,
-            alerts=settings.topic_alerts,
-            model_updates=settings.topic_model_updates,
-        )
+        return cls(**{f.name: getattr(settings, f"topic_{f.name}") for f in fields(cls)})
 
     def all(self) -> list[str]:
-        return [
-            self.posts,
-            self.verdicts,
-            self.escalations,
-            self.teacher_labels,
-            self.dlq,
-            self.alerts,
-            self.model_updates,
-        ]
+        return [getattr(self, f.name) for f in fields(self)]
 
 
 def isolated(settings: Settings, tag: str, broker_url: str | None = None) -> Settings:
-    """Settings whose topics, consumer groups and Redis keys all carry ``tag``.
+    """Settings whose topics, consumer groups and Redis keys all carry ``tag``: ``TAG.posts`` and so on.
 
     Lets tests and benchmarks share one broker and one Redis without seeing each other's data.
     """
     topics = {
-        f"topic_{field}": f"{tag}.{name}"
-        for field, name in (
-            ("posts", "posts"),
-            ("verdicts", "verdicts"),
-            ("escalations", "escalations"),
-            ("teacher_labels", "teacher-labels"),
-            ("dlq", "dlq"),
-            ("alerts", "alerts"),
-            ("model_updates", "model-updates"),
-        )
+        f"topic_{f.name}": f"{tag}.{Settings.model_fields[f'topic_{f.name}'].default}" for f in fields(TopicNames)
     }
     return settings.model_copy(
         update={
