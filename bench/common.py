@@ -12,7 +12,7 @@ import numpy as np
 from distill.bootstrap import ensure_default_student
 from distill.data import Example, read_tweeteval
 from distill.metrics import accuracy, macro_f1
-from distill.registry import Registry
+from models.registry import Registry
 from models.student import StudentRuntime
 from models.teacher.oracle import GoldExample, OracleTeacher
 from models.teacher.types import TeacherAnswer, TeacherQuery
@@ -39,7 +39,7 @@ def tweeteval_test(directory: Path, limit: int | None, seed: int) -> list[Exampl
 def serving_student(settings: Settings) -> StudentRuntime:
     """The registry's current student; the first call exports the shipped one (or trains on the seed corpus)."""
     ensure_default_student(settings)
-    return Registry(settings.registry_dir, keep=settings.model_keep).load_runtime(settings)
+    return Registry.of(settings).load_runtime(settings)
 
 
 def gold_indices(examples: Sequence[Example]) -> np.ndarray:

@@ -32,7 +32,7 @@ from bench.common import (
 from distill.bootstrap import ensure_default_student
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult, run_round
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import TeacherLabel
 from sentimon.settings import Settings
 from stream.routing import Route, route
@@ -61,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sentimon-drift-") as scratch:
         shutil.copytree(settings.registry_dir, Path(scratch) / "registry")
         run = settings.model_copy(update={"data_dir": Path(scratch)})
-        registry = Registry(run.registry_dir, keep=run.model_keep)
+        registry = Registry.of(run)
         store = LabelStore(run.label_store_path)
         print(
             f"\nDrift: seed-corpus student on TweetEval ({args.chunk} posts per chunk, evaluation slice of"

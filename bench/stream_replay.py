@@ -53,8 +53,8 @@ from distill.export import ParityError
 from distill.label_store import LabelStore
 from distill.pipeline import start_from_version, train_and_register
 from distill.redistill import RoundResult, run_round
-from distill.registry import Registry
 from distill.trainer import TrainConfig
+from models.registry import Registry
 from models.student import StudentRuntime
 from models.teacher.oracle import GoldExample, OracleTeacher
 from models.teacher.types import TeacherAnswer, TeacherQuery
@@ -207,7 +207,7 @@ def scratch_run(settings: Settings) -> Iterator[tuple[Settings, Registry]]:
     with tempfile.TemporaryDirectory(prefix="sentimon-replay-") as scratch:
         run = settings.model_copy(update={"data_dir": Path(scratch)})
         shutil.copytree(settings.registry_dir, run.registry_dir)
-        yield run, Registry(run.registry_dir, keep=run.model_keep)
+        yield run, Registry.of(run)
 
 
 def teacher_only_run(replay: Replay) -> Run:

@@ -94,8 +94,8 @@ def train_cmd(
     from distill.data import split_validation
     from distill.export import ParityError
     from distill.pipeline import start_from_backbone, start_from_version, train_and_register
-    from distill.registry import Registry
     from distill.trainer import TrainConfig
+    from models.registry import Registry
 
     settings = Settings()
     examples = _read(data, **read_options)
@@ -104,7 +104,7 @@ def train_cmd(
     else:
         train, val = split_validation(examples, val_fraction)
     click.echo(f"{len(train)} training and {len(val)} validation examples")
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     overrides: dict[str, Any] = {"max_steps": max_steps}
     if epochs is not None:
         overrides["epochs"] = epochs
@@ -132,10 +132,10 @@ def train_cmd(
 def eval_cmd(data: tuple[Path, ...], version: str | None, **read_options: Any) -> None:
     """Score a registered student (as it serves: int8, calibrated) on labeled files."""
     from distill.evaluation import evaluate
-    from distill.registry import Registry
+    from models.registry import Registry
 
     settings = Settings()
-    runtime = Registry(settings.registry_dir, keep=settings.model_keep).load_runtime(settings, version)
+    runtime = Registry.of(settings).load_runtime(settings, version)
     _echo_metrics(f"student {runtime.version}", evaluate(runtime, _read(data, **read_options)))
 
 
@@ -148,11 +148,11 @@ def export_cmd(version: str | None, out: Path, fp32: bool, register: bool) -> No
     """Re-export a version's PyTorch checkpoint to ONNX (int8 unless --fp32), with the parity check."""
     from distill.export import export_student
     from distill.modeling import StudentModel
-    from distill.registry import Registry
     from models.manifest import CHECKPOINT_DIR, TOKENIZER_FILE
+    from models.registry import Registry
 
     settings = Settings()
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     version = version or registry.current()
     if version is None:
         raise click.ClickException("the registry has no current version; give --version")
@@ -173,10 +173,10 @@ def models_group() -> None:
 @models_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifests as JSON.")
 def list_cmd(as_json: bool) -> None:
-    from distill.registry import Registry
+    from models.registry import Registry
 
     settings = Settings()
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     current, manifests = registry.current(), registry.versions()
     if as_json:
         click.echo(json.dumps([m.model_dump() for m in manifests], indent=2))
@@ -195,11 +195,11 @@ def list_cmd(as_json: bool) -> None:
 @models_group.command("promote")
 @click.argument("version")
 def promote_cmd(version: str) -> None:
-    from distill.registry import Registry, RegistryError
+    from models.registry import Registry, RegistryError
 
     settings = Settings()
     try:
-        Registry(settings.registry_dir, keep=settings.model_keep).promote(version)
+        Registry.of(settings).promote(version)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"current: {version}")
@@ -207,11 +207,11 @@ def promote_cmd(version: str) -> None:
 
 @models_group.command("rollback")
 def rollback_cmd() -> None:
-    from distill.registry import Registry, RegistryError
+    from models.registry import Registry, RegistryError
 
     settings = Settings()
     try:
-        version = Registry(settings.registry_dir, keep=settings.model_keep).rollback()
+        version = Registry.of(settings).rollback()
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"current: {version}")

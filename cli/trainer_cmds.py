@@ -57,14 +57,14 @@ def redistill_cmd() -> None:
 async def _announce(settings: Settings, result: RoundResult) -> None:
     from redis.asyncio import Redis
 
-    from distill.registry import Registry
+    from models.registry import Registry
     from sentimon.redis_layout import Keys
     from stream.producer import BrokerOutbox
     from stream.promotion import announce
 
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
     try:
-        registry = Registry(settings.registry_dir, keep=settings.model_keep)
+        registry = Registry.of(settings)
         outbox = BrokerOutbox(settings.broker_url)
         await announce(redis, Keys(settings.redis_prefix), registry, result, outbox, settings.topic_model_updates)
     finally:

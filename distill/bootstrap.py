@@ -24,9 +24,9 @@ from distill.data import seed_split, split_validation
 from distill.export import ParityError, export_student
 from distill.modeling import CheckpointError, StudentModel, resolve_backbone, save_tokenizer
 from distill.pipeline import start_from_backbone, train_and_register
-from distill.registry import Registry
 from distill.trainer import TrainConfig
 from models.manifest import Manifest
+from models.registry import Registry
 from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "default" / "student.safe
 # A checkpoint serves with the configured backbone's tokenizer only if it was trained from that architecture.
 _ARCHITECTURE_KEYS = ("model_type", "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads")
 
-TEACHER_REGISTRY = "teacher-registry"
 # Share of the seed training split used for early stopping and calibration.
 VALIDATION_FRACTION = 0.1
 # The encoder teacher trains this many times longer than the student: same data, more passes,
@@ -118,7 +117,7 @@ def ensure_default_student(settings: Settings, progress: bool = True, from_seed:
     ``from_seed`` skips the shipped checkpoint and trains on the seed corpus (what tests use: seconds
     with a tiny backbone).
     """
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     with _build_lock(registry.root):
         current = registry.current()
         if current is not None:
@@ -136,17 +135,13 @@ def ensure_default_student(settings: Settings, progress: bool = True, from_seed:
         )
 
 
-def teacher_registry(settings: Settings) -> Registry:
-    return Registry(settings.data_dir / TEACHER_REGISTRY, keep=settings.model_keep)
-
-
 def ensure_encoder_teacher(settings: Settings, progress: bool = True) -> str:
     """Directory of the local encoder teacher (load it with ``StudentRuntime.load``), built once.
 
     Its backbone is ``teacher_encoder_backbone`` when set (e.g. all-mpnet-base-v2),
     else the student's, trained for longer.
     """
-    registry = teacher_registry(settings)
+    registry = Registry.of_teachers(settings)
     backbone = settings.teacher_encoder_backbone or settings.backbone
     epochs = settings.bootstrap_epochs * TEACHER_EPOCH_FACTOR
     with _build_lock(registry.root):

@@ -20,10 +20,10 @@ from distill.data import Example, fingerprint
 from distill.distillation import DistillationTrainer
 from distill.export import ParityReport, export_student
 from distill.modeling import StudentModel, resolve_backbone, save_tokenizer, torch_threads
-from distill.registry import Registry
 from distill.trainer import TrainConfig, Trainer, TrainResult, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, TOKENIZER_FILE, Manifest
+from models.registry import Registry
 from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
 

@@ -39,10 +39,10 @@ from distill.data import Example, example_from_record, seed_split, split_validat
 from distill.gate import EvalSet, compare, decide
 from distill.label_store import LabelStore, RoundOutcome, StoredLabel
 from distill.pipeline import start_from_version, train_and_register
-from distill.registry import Registry
 from distill.selection import difficulty, sample_by_difficulty
 from distill.trainer import TrainConfig, TrainingStopped
 from models.manifest import Manifest
+from models.registry import Registry
 from models.student import StudentRuntime
 from sentimon.labels import POLARITIES
 from sentimon.records import TeacherLabel
@@ -173,7 +173,7 @@ def run_round(
     the exception, nothing is registered, and the round is recorded as failed, so its labels stay new.
     """
     store = store or LabelStore(settings.label_store_path)
-    registry = registry or Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = registry or Registry.of(settings)
     started = datetime.now(UTC)
     current = registry.current()
     upto = store.latest_seq()

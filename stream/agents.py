@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import Alert
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
@@ -43,14 +43,9 @@ TEACH_BATCH_PER_SLOT = 8
 async def worker_role(ctx: RoleContext) -> None:
     """Score posts; keep the aggregates from the verdicts; time out deferred replies; hot-swap models."""
     settings = ctx.settings
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
-    if registry.current() is None:
-        # Only a bare install gets here (``sentimon up`` bootstraps first); training needs torch,
-        # which a worker serving an existing model never imports.
-        from distill.bootstrap import ensure_default_student
-
-        ensure_default_student(settings)
-    scorer = BatchScorer(ModelHolder(settings, registry))
+    # Serving never trains: with no student registered the holder refuses to start, naming
+    # `sentimon bootstrap` (which `sentimon up` and compose's one-shot service run before any worker).
+    scorer = BatchScorer(ModelHolder(settings, Registry.of(settings)))
     ctx.metrics.set_model(scorer.holder.version)
     steering = Steering(SteeringConfig.from_settings(settings))
     store = QualityStore.of(ctx.redis, settings)

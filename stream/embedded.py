@@ -29,7 +29,8 @@ from typing import IO
 import redis
 from aiokafka.errors import KafkaError
 
-from distill.bootstrap import ensure_default_student, teacher_registry
+from distill.bootstrap import ensure_default_student
+from models.registry import Registry
 from sentimon.settings import Settings
 from stream import s3_snapshot
 from stream.backlog import undecided
@@ -221,7 +222,7 @@ class Stack:
                 return f"{DEMO_ORACLE_NAME}: it knows no post but the demo's, set SENTIMON_TEACHER_URL for an LLM"
             return DEMO_ORACLE_NAME
         names = self.settings.effective_teacher_backends()
-        if "encoder" in names and not teacher_registry(self.settings).current():
+        if "encoder" in names and not Registry.of_teachers(self.settings).current():
             raise StackError(
                 "the encoder teacher is not built: run `sentimon bootstrap --teacher` once (minutes),"
                 " or set SENTIMON_TEACHER_URL to an OpenAI-compatible LLM endpoint"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from distill.redistill import RoundResult, promoted_manifest
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import ModelUpdate, RoundRecord
 from sentimon.redis_layout import Keys
 from stream.types import Outbox

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from distill.registry import Registry
+from models.registry import Registry
 from models.student import ModelLoadError
 from models.types import Prediction, Scorer
 from sentimon.records import AspectPolarity, Flag, Post, Probs, Uncertainty, Verdict, latency_seconds, utcnow
@@ -31,7 +31,7 @@ class ModelHolder:
 
     def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self._settings = settings
-        self._registry = registry or Registry(settings.registry_dir, keep=settings.model_keep)
+        self._registry = registry or Registry.of(settings)
         self._runtime: Scorer = self._registry.load_runtime(settings)
         self._refused: str | None = None
         log.info("serving student %s", self._runtime.version)

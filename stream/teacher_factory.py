@@ -1,8 +1,8 @@
 """Builds the configured teacher: one backend, or an ensemble of several, each behind the resilience layer.
 
-This lives in ``stream`` because the encoder teacher is found in the teacher
-registry of the distillation side and ``models`` must not import ``distill``,
-and because the demo oracle belongs to the demo stream. Building a teacher
+This lives in ``stream`` because the demo oracle belongs to the demo stream;
+the encoder teacher is read from its registry (:mod:`models.registry`), never
+from the training code, which a teacher process does not import. Building a teacher
 never trains one: an encoder teacher that is not built yet is a configuration
 error that names the command building it (minutes of training have no place
 in a role's start-up). Optional imports (llama.cpp) happen only when their
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from models.registry import Registry
 from models.teacher.encoder import EncoderTeacher
 from models.teacher.ensemble import EnsembleTeacher
 from models.teacher.openai_compat import OpenAICompatTeacher
@@ -30,10 +31,9 @@ log = logging.getLogger(__name__)
 
 def load_encoder_teacher(settings: Settings) -> Scorer:
     """The encoder teacher's runtime from the teacher registry; one not built yet is a configuration error."""
-    from distill.bootstrap import teacher_registry
     from models.student import StudentRuntime
 
-    registry = teacher_registry(settings)
+    registry = Registry.of_teachers(settings)
     version = registry.current()
     if version is None:
         raise TeacherConfigError(

@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult, run_round
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import TeacherLabel
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
@@ -144,7 +144,7 @@ class Retrainer:
 async def trainer_role(ctx: RoleContext) -> None:
     """Store teacher labels; re-distil when enough are new; announce promotions."""
     settings = ctx.settings
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     retrainer = Retrainer(settings, LabelStore(settings.label_store_path), registry, ctx.outbox, ctx.redis, ctx.metrics)
     current = registry.current()
     if current:

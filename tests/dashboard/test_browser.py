@@ -29,7 +29,7 @@ import httpx
 import pytest
 import redis
 
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import Post, RoundRecord
 from sentimon.redis_layout import NO_BRAND, VOLUME, Keys
 from sentimon.settings import Settings
@@ -207,7 +207,7 @@ def test_the_demo_shows_the_loop(
 ) -> None:
     settings, up = demo_stack
     url = f"http://127.0.0.1:{settings.dashboard_port}"
-    started_with = Registry(settings.registry_dir).current()
+    started_with = Registry.of(settings).current()
 
     def healthy() -> bool:
         if up.poll() is not None:

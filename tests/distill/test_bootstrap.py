@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from distill.bootstrap import ensure_default_student, ensure_encoder_teacher, teacher_registry
+from distill.bootstrap import ensure_default_student, ensure_encoder_teacher
 from distill.modeling import StudentModel
-from distill.registry import Registry
+from models.registry import Registry
 from models.student import StudentRuntime
 from sentimon.labels import GOEMOTIONS
 from sentimon.settings import Settings
@@ -50,7 +50,7 @@ def test_builds_once_even_when_started_concurrently(seed_settings: Settings) -> 
     for thread in threads:
         thread.join()
     assert len(set(versions)) == 1
-    registry = Registry(seed_settings.registry_dir)
+    registry = Registry.of(seed_settings)
     assert registry.current() == versions[0]
     assert len(registry.versions()) == 1
     manifest = registry.manifest(versions[0])
@@ -63,9 +63,9 @@ def test_encoder_teacher_lives_in_its_own_registry(seed_settings: Settings) -> N
     assert path.parent.parent == seed_settings.data_dir / "teacher-registry"
     teacher = StudentRuntime.load(path, seed_settings)
     assert teacher.predict(["hello"])[0].polarity in ("negative", "neutral", "positive")
-    assert Registry(seed_settings.registry_dir).current() is None  # the student registry is untouched
+    assert Registry.of(seed_settings).current() is None  # the student registry is untouched
     assert ensure_encoder_teacher(seed_settings, progress=False) == str(path)
-    assert teacher_registry(seed_settings).current() == path.name
+    assert Registry.of_teachers(seed_settings).current() == path.name
 
 
 def test_a_checkpoint_is_exported_with_its_calibration_and_thresholds(seed_settings: Settings, tmp_path: Path) -> None:
@@ -78,11 +78,11 @@ def test_a_checkpoint_is_exported_with_its_calibration_and_thresholds(seed_setti
     settings = seed_settings.model_copy(update={"student_checkpoint": str(checkpoint)})
     version = ensure_default_student(settings, progress=False)
 
-    manifest = Registry(settings.registry_dir).manifest(version)
+    manifest = Registry.of(settings).manifest(version)
     assert manifest.temperature == 1.7 and manifest.train_examples == 42
     assert manifest.emotion_thresholds == pytest.approx(thresholds)
     assert manifest.metrics["parity_max_logit_diff"] <= settings.parity_max_logit_diff
-    runtime = Registry(settings.registry_dir).load_runtime(settings)
+    runtime = Registry.of(settings).load_runtime(settings)
     assert runtime.predict(["hello"])[0].polarity in ("negative", "neutral", "positive")
 
 
@@ -97,7 +97,7 @@ def test_an_unusable_checkpoint_falls_back_to_the_seed_build(
     with caplog.at_level(logging.WARNING, logger="distill.bootstrap"):
         version = ensure_default_student(settings, progress=False)
     assert "cannot use the student checkpoint" in caplog.text and str(checkpoint) in caplog.text
-    manifest = Registry(settings.registry_dir).manifest(version)
+    manifest = Registry.of(settings).manifest(version)
     assert manifest.train_examples > 0 and manifest.emotion_thresholds is None  # trained on the seed corpus
 
 
@@ -114,11 +114,11 @@ def test_a_checkpoint_from_another_backbone_is_not_used(
 def test_the_shipped_student_exports_and_reads_real_posts(settings: Settings) -> None:
     settings = settings.model_copy(update={"student_checkpoint": "default"})
     version = ensure_default_student(settings, progress=False)
-    manifest = Registry(settings.registry_dir).manifest(version)
+    manifest = Registry.of(settings).manifest(version)
     assert manifest.metrics["parity_max_logit_diff"] <= settings.parity_max_logit_diff
     assert manifest.metrics["parity_accuracy_drop"] <= settings.parity_max_accuracy_drop
     assert manifest.emotion_thresholds is not None and manifest.metrics["tweeteval_test_macro_recall"] > 0.65
-    runtime = Registry(settings.registry_dir).load_runtime(settings)
+    runtime = Registry.of(settings).load_runtime(settings)
     posts = {
         "Absolutely love the new update, best app I have used all year!": "positive",
         "Worst customer service ever. Two hours on hold and they hung up on me.": "negative",

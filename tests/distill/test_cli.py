@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.settings import Settings
 from tests.fixtures.student import TINY_EXAMPLES
 
@@ -42,7 +42,7 @@ def labeled_csv(tmp_path: Path) -> Path:
 
 
 def test_train_eval_promote_rollback(run, labeled_csv: Path, student_settings: Settings) -> None:
-    registry = Registry(student_settings.registry_dir)
+    registry = Registry.of(student_settings)
     first = registry.current()
     options = ["--text-column", "review", "--label-column", "stars", "--label-map", "1=negative,3=neutral,5=positive"]
     out = run("train", str(labeled_csv), *options, "--skip-bad", "--epochs", "2", "--from-current", "--promote")
@@ -70,7 +70,7 @@ def test_errors_are_reported_not_raised(student_settings: Settings, labeled_csv:
 
 
 def test_export_and_bootstrap(run, student_settings: Settings, tmp_path: Path) -> None:
-    registry = Registry(student_settings.registry_dir)
+    registry = Registry.of(student_settings)
     before = len(registry.versions())
     out = run("export", "--out", str(tmp_path / "again"), "--register")
     assert "max |logit diff|" in out

@@ -10,10 +10,10 @@ import pytest
 from distill.data import Example
 from distill.export import ParityError, export_student
 from distill.pipeline import Start, start_from_backbone, train_and_register
-from distill.registry import Registry
 from distill.trainer import TrainConfig, Trainer, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, MODEL_FILE, Manifest
+from models.registry import Registry
 from models.student import StudentRuntime
 from sentimon.settings import Settings
 from tests.fixtures.student import TINY_ASPECTS, TINY_EXAMPLES

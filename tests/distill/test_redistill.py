@@ -17,8 +17,8 @@ import pytest
 from distill.data import seed_split
 from distill.label_store import LabelStore
 from distill.redistill import example_of, promoted_manifest, run_round
-from distill.registry import Registry
 from distill.selection import difficulty, sample_by_difficulty
+from models.registry import Registry
 from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
 from tests.distill.redistill_support import round_settings as tiny_round_settings
@@ -36,7 +36,7 @@ def test_gold_slice_is_not_empty(round_settings: Settings) -> None:
 
 
 def test_a_60_percent_poisoned_round_is_refused_and_the_old_model_stays(round_settings: Settings) -> None:
-    registry = Registry(round_settings.registry_dir)
+    registry = Registry.of(round_settings)
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None
@@ -62,7 +62,7 @@ def test_a_60_percent_poisoned_round_is_refused_and_the_old_model_stays(round_se
 
 
 def test_clean_labels_are_promoted(round_settings: Settings) -> None:
-    registry = Registry(round_settings.registry_dir)
+    registry = Registry.of(round_settings)
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None
@@ -112,7 +112,7 @@ def test_difficulty_prefers_what_the_student_gets_wrong() -> None:
 def test_a_later_round_learns_from_all_labels_so_far_and_is_judged_on_a_larger_holdout(
     round_settings: Settings,
 ) -> None:
-    registry = Registry(round_settings.registry_dir)
+    registry = Registry.of(round_settings)
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None
@@ -148,7 +148,7 @@ def test_a_stopped_round_leaves_no_scratch_files_and_registers_nothing(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    registry = Registry(round_settings.registry_dir)
+    registry = Registry.of(round_settings)
     store = LabelStore(round_settings.label_store_path)
     before = registry.current()
     assert before is not None

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from distill.data import Example
-from distill.registry import Registry
 from distill.selection import difficulty, sample_by_difficulty, select_for_training
+from models.registry import Registry
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, POSITIVE_TEXT
 

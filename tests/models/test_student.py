@@ -13,8 +13,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from distill.registry import Registry
 from models.manifest import MODEL_FILE, TOKENIZER_FILE, Manifest
+from models.registry import Registry
 from models.student import ModelLoadError, StudentRuntime, length_buckets, select_providers
 from models.types import Prediction, Scorer
 from sentimon.labels import GOEMOTIONS, POLARITIES
@@ -23,7 +23,7 @@ from tests.fixtures.student import NEGATIVE_TEXT, NEUTRAL_TEXT, POSITIVE_TEXT, T
 
 
 def _model_dir(settings: Settings) -> Path:
-    registry = Registry(settings.registry_dir)
+    registry = Registry.of(settings)
     version = registry.current()
     assert version is not None
     return registry.path(version)

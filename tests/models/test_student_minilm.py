@@ -9,10 +9,10 @@ import pytest
 
 from distill.export import export_student
 from distill.pipeline import start_from_backbone, start_from_version, train_and_register
-from distill.registry import Registry
 from distill.trainer import TrainConfig, Trainer
 from models.encoding import TextEncoder
 from models.manifest import MODEL_FILE, Manifest
+from models.registry import Registry
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, TINY_ASPECTS, TINY_EXAMPLES
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import redis
 
-from distill.bootstrap import TEACHER_REGISTRY
+from models.registry import TEACHER_REGISTRY
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
 from stream.broker import free_port

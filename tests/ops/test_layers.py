@@ -11,6 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 MAY_IMPORT: dict[str, set[str]] = {
     "sentimon": {"sentimon"},
@@ -20,6 +22,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "dashboard": {"sentimon", "dashboard"},
     "cli": {"sentimon", "models", "distill", "stream", "dashboard", "cli"},
 }
+
+SERVING = ("stream.worker", "stream.agents", "stream.scoring", "stream.pipeline", "stream.teacher_factory")
+"""What a worker or teacher process loads: none of it may reach training code (torch, minutes of start-up)."""
+TRAINING_ROLE = "stream.trainer_role"
+"""The one role that trains: :mod:`stream.agents` imports it only when that role runs."""
 
 
 def module_name(path: Path) -> str:
@@ -74,6 +81,18 @@ def test_no_module_imports_itself_through_others() -> None:
         if module not in state:
             visit(module, [module])
     assert not circles
+
+
+@pytest.mark.parametrize("entry", SERVING)
+def test_serving_loads_no_training_code(entry: str) -> None:
+    seen, todo = set(), [entry]
+    while todo:
+        module = todo.pop()
+        if module in seen or module not in MODULES or module == TRAINING_ROLE:
+            continue
+        seen.add(module)
+        todo.extend(imported(module))
+    assert not sorted(m for m in seen if m.startswith("distill."))
 
 
 def test_the_reader_finds_imports_at_any_depth() -> None:

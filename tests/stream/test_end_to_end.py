@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import DlqRecord, Post
 from sentimon.settings import Settings
 from stream.broker import Broker, S3Server
@@ -42,7 +42,7 @@ async def test_each_post_gets_exactly_one_verdict(stream_settings: Settings, sta
     assert Counter(v.post_id for v in verdicts) == Counter(p.id for p in posts)
     deciders = Counter(v.decided_by for v in verdicts)
     assert deciders["student"] > 0 and deciders["teacher"] > 0, deciders
-    current = Registry(settings.registry_dir).current()
+    current = Registry.of(settings).current()
     assert {v.model_version for v in verdicts} == {current}
     taught = {v.post_id for v in verdicts if v.decided_by == "teacher"}
     labels = await read_topic(settings.broker_url, settings.topic_teacher_labels, distinct_ids(len(taught)))

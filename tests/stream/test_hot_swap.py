@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import Verdict
 from sentimon.settings import Settings
 from stream.producer import Publisher
@@ -28,7 +28,7 @@ RATE = 150.0  # posts per second: the swap lands while batches are being scored
 
 async def test_hot_swap_under_load_keeps_exactly_one_verdict_per_post(stream_settings: Settings, start_worker) -> None:
     settings = stream_settings.model_copy(update={"accept_threshold": 0.0, "model_poll_seconds": 0.2})
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     old = registry.current()
     assert old is not None
     worker = start_worker(settings)

@@ -18,8 +18,8 @@ from faust.exceptions import ProducerSendError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from distill.registry import Registry
 from models.manifest import Manifest
+from models.registry import Registry
 from sentimon.records import DlqRecord, Post
 from sentimon.settings import Settings
 from stream.poison import PoisonGuard, failure, is_transient
@@ -31,7 +31,7 @@ from tests.stream.posts import make_posts
 
 def overpromise_positions(settings: Settings, max_seq_len: int) -> None:
     """Rewrite the serving model's manifest to claim more tokens than its position embeddings hold."""
-    registry = Registry(settings.registry_dir)
+    registry = Registry.of(settings)
     version = registry.current()
     assert version is not None
     model_dir = registry.path(version)

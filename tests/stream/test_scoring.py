@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import Post
 from sentimon.settings import Settings
 from stream.scoring import BatchScorer, ModelHolder, student_verdict
@@ -17,7 +17,7 @@ async def test_a_batch_is_scored_off_the_loop_and_names_its_model(student_settin
         predictions, version = await scorer.score([POSITIVE_TEXT, NEGATIVE_TEXT], [None, None])
     finally:
         scorer.close()
-    assert version == Registry(student_settings.registry_dir).current()
+    assert version == Registry.of(student_settings).current()
     assert [p.polarity for p in predictions] == ["positive", "negative"]
 
     received = datetime.now(UTC) - timedelta(milliseconds=50)
@@ -34,7 +34,7 @@ async def test_a_batch_is_scored_off_the_loop_and_names_its_model(student_settin
 
 
 async def test_a_promoted_version_is_swapped_in_and_a_broken_one_is_not(student_settings: Settings) -> None:
-    registry = Registry(student_settings.registry_dir, keep=student_settings.model_keep)
+    registry = Registry.of(student_settings)
     first = registry.current()
     assert first is not None
     scorer = BatchScorer(ModelHolder(student_settings, registry))

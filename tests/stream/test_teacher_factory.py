@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models.registry import Registry
 from models.teacher.ensemble import EnsembleTeacher
 from models.teacher.resilience import ResilientTeacher
 from models.teacher.types import TeacherConfigError, TeacherFailed, TeacherQuery
@@ -87,10 +88,9 @@ async def test_misconfiguration_fails_at_start_with_a_clear_message(
 
 async def test_encoder_backend_is_resolved_through_the_teacher_registry(student_settings: Settings) -> None:
     """The tiny student, copied into the teacher registry, plays the already-built encoder teacher."""
-    from distill.bootstrap import teacher_registry
     from tests.fixtures.student import POSITIVE_TEXT
 
-    shutil.copytree(student_settings.registry_dir, teacher_registry(student_settings).root)
+    shutil.copytree(student_settings.registry_dir, Registry.of_teachers(student_settings).root)
     teacher = await build_teacher(student_settings.model_copy(update={"teacher_backends": ["encoder"]}))
     try:
         answer = await teacher.ask(TeacherQuery("p1", POSITIVE_TEXT))
@@ -102,13 +102,12 @@ async def test_encoder_backend_is_resolved_through_the_teacher_registry(student_
 async def test_an_encoder_teacher_not_built_is_an_error_naming_the_command_not_a_training_run(
     teacher_settings: Settings,
 ) -> None:
-    from distill.bootstrap import teacher_registry
 
     settings = teacher_settings.model_copy(update={"teacher_backends": ["encoder"]})
     with pytest.raises(TeacherConfigError, match="sentimon bootstrap --teacher"):
         await build_teacher(settings)
-    assert teacher_registry(settings).current() is None
-    assert not teacher_registry(settings).versions()
+    assert Registry.of_teachers(settings).current() is None
+    assert not Registry.of_teachers(settings).versions()
 
 
 async def test_the_demo_teacher_answers_demo_posts_in_any_pass_with_their_generated_labels(

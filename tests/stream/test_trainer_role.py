@@ -12,7 +12,7 @@ import redis
 
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult
-from distill.registry import Registry
+from models.registry import Registry
 from sentimon.records import DlqRecord, ModelUpdate, RoundRecord
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
@@ -35,7 +35,7 @@ def offline_retrainer(settings: Settings) -> Retrainer:
     return Retrainer(
         settings,
         LabelStore(settings.label_store_path),
-        Registry(settings.registry_dir),
+        Registry.of(settings),
         FaustOutbox(create_app(settings, "trainer")),
         connect_redis(settings),
         WorkerMetrics("trainer", "test"),
@@ -69,7 +69,7 @@ async def test_labels_are_stored_and_a_due_round_promotes_and_announces(
     stream_settings: Settings, start_worker, tmp_path: Path
 ) -> None:
     settings = round_settings(stream_settings, tmp_path).model_copy(update={"retrain_min_labels": 40})
-    registry = Registry(settings.registry_dir, keep=settings.model_keep)
+    registry = Registry.of(settings)
     before = registry.current()
     assert before is not None
     labels = teacher_labels(before, n=LABELS)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from distill.registry import Registry, RegistryError
 from models.manifest import MODEL_FILE, Manifest
+from models.registry import Registry, RegistryError
 from models.student import ModelLoadError
 from sentimon.settings import Settings
 
@@ -17,7 +17,7 @@ from sentimon.settings import Settings
 @pytest.fixture
 def model_dir(student_settings: Settings) -> Path:
     """A complete exported model directory (the tiny student's)."""
-    registry = Registry(student_settings.registry_dir)
+    registry = Registry.of(student_settings)
     return registry.path(registry.current() or "")
 
 
@@ -82,7 +82,7 @@ def test_corrupt_current_falls_back_to_the_previous_version(
     good, bad = registry.register(model_dir, manifest), registry.register(model_dir, manifest)
     registry.promote(bad)
     (registry.path(bad) / MODEL_FILE).write_bytes(b"not a model")
-    with caplog.at_level(logging.WARNING, logger="distill.registry"):
+    with caplog.at_level(logging.WARNING, logger="models.registry"):
         runtime = registry.load_runtime(student_settings)
     assert runtime.version == good
     assert f"serving {good} instead of {bad}" in caplog.text

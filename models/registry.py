@@ -28,6 +28,8 @@ from sentimon.settings import Settings
 log = logging.getLogger(__name__)
 
 _VERSION = re.compile(r"^v(\d+)-\d{14}$")
+TEACHER_REGISTRY = "teacher-registry"
+"""The encoder teacher's registry, a directory of ``data_dir`` beside the students'."""
 
 
 class RegistryError(Exception):
@@ -42,6 +44,8 @@ def _number(version: str) -> int:
 
 
 class Registry:
+    """Lives with the runtime, not with training: the workers read it to serve, and only the trainer writes it."""
+
     def __init__(self, root: Path, keep: int = 5) -> None:
         if keep < 1:
             raise ValueError("keep must be at least 1")
@@ -49,6 +53,16 @@ class Registry:
         self.keep = keep
         self._versions_dir = self.root / "versions"
         self._pointer = self.root / "current"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Registry:
+        """The students' registry as the settings place it."""
+        return cls(settings.registry_dir, keep=settings.model_keep)
+
+    @classmethod
+    def of_teachers(cls, settings: Settings) -> Registry:
+        """The encoder teacher's registry (built by ``sentimon bootstrap --teacher``)."""
+        return cls(settings.data_dir / TEACHER_REGISTRY, keep=settings.model_keep)
 
     def _names(self) -> list[str]:
         """Version directory names, oldest first, whether or not their contents are intact."""
