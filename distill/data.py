@@ -28,7 +28,6 @@ SEED_GOLD_FRACTION = 0.2
 
 _POLARITY_ALIASES = {"neg": "negative", "neu": "neutral", "pos": "positive"}
 _TWEETEVAL_LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
-_SST2_LABELS = {"0": "negative", "1": "positive"}
 # SemEval-2014 restaurant categories onto the default deployment aspects; the rest have no counterpart.
 SEMEVAL_CATEGORY_MAP: dict[str, str] = {"food": "quality", "service": "service", "price": "price"}
 
@@ -307,14 +306,6 @@ def read_tweeteval(directory: Path, split: str) -> list[Example]:
 def read_tweeteval_pool(path: Path) -> list[Example]:
     """The SemEval-2017 train pool TSV (tweet_id, label, label_name, text, source_file)."""
     return read_table(path, "text", "label", label_map=_TWEETEVAL_LABELS).examples
-
-
-def read_sst2(path: Path) -> list[Example]:
-    """GLUE SST-2 TSV: ``label<TAB>sentence`` (the test file calls the text column ``content``)."""
-    with path.open(encoding="utf-8") as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-    text_column = "sentence" if "sentence" in header else "content"
-    return read_table(path, text_column, "label", label_map=_SST2_LABELS).examples
 
 
 def read_goemotions(path: Path) -> list[Example]:

@@ -89,9 +89,6 @@ class BatchScorer:
     async def refresh(self) -> bool:
         return await self.holder.refresh(self.executor)
 
-    def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
 
 def student_verdict(
     post: Post,

@@ -16,7 +16,6 @@ from distill.data import (
     read_jsonl,
     read_labeled,
     read_semeval_absa,
-    read_sst2,
     read_table,
     read_tweeteval,
     read_tweeteval_pool,
@@ -108,8 +107,6 @@ def test_dataset_readers_on_their_formats(tmp_path: Path) -> None:
     ]
     pool = _write(tmp_path / "pool.tsv", "tweet_id\tlabel\tlabel_name\ttext\tsource_file\n1\t1\tneutral\thi\tx.tsv\n")
     assert read_tweeteval_pool(pool)[0].polarity == "neutral"
-    sst = _write(tmp_path / "sst.tsv", "label\tcontent\n0\tdull .\n1\tlovely .\n")
-    assert [e.polarity for e in read_sst2(sst)] == ["negative", "positive"]
     go = _write(tmp_path / "go.tsv", "so happy\t17,15\tab1\nugh\t2\tab2\n")
     assert [e.emotions for e in read_goemotions(go)] == [("joy", "gratitude"), ("anger",)]
     xml = _write(
@@ -158,6 +155,5 @@ def test_shipped_seed_corpus_reads_cleanly() -> None:
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared datasets absent")
 def test_shared_datasets_read() -> None:
     assert len(read_tweeteval(SHARED / "tweeteval_sentiment", "test")) == 12284
-    assert len(read_sst2(SHARED / "sst2" / "dev.tsv")) == 872
     assert len(read_goemotions(SHARED / "goemotions" / "original" / "dev.tsv")) == 5426
     assert len(read_semeval_absa(SHARED / "semeval2014_absa" / "Restaurants_Test_Gold.xml")) == 800

@@ -1,4 +1,4 @@
-"""Difficulty-based selection and replay, against the real tiny student."""
+"""Difficulty-based selection: how hard an example is, and a deterministic draw weighted by it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 
 from distill.data import Example
-from distill.selection import difficulty, sample_by_difficulty, select_for_training
-from models.registry import Registry
-from sentimon.settings import Settings
-from tests.fixtures.student import NEGATIVE_TEXT, POSITIVE_TEXT
+from distill.selection import difficulty, sample_by_difficulty
 
 
 def test_difficulty_rises_with_uncertainty_and_disagreement() -> None:
@@ -33,16 +30,3 @@ def test_sampling_is_deterministic_and_prefers_hard_examples() -> None:
     hard = sum(int(e.text) < 100 for e in first)
     assert hard > 80  # 100 hard among 400; uniform sampling would give about 25
     assert sample_by_difficulty(examples, scores, 1000, seed=1) == examples
-
-
-def test_select_for_training_uses_the_student_and_adds_replay(student_settings: Settings) -> None:
-    student = Registry(student_settings.registry_dir).load_runtime(student_settings)
-    agreeing = [Example(text=POSITIVE_TEXT, polarity="positive")] * 10
-    contradicting = [Example(text=NEGATIVE_TEXT, polarity="positive")] * 10
-    pool = [Example(text=f"old {i}", polarity="neutral") for i in range(50)]
-    selection = select_for_training(agreeing + contradicting, student, pool, 0.5, seed=3, budget=10)
-    assert sum(e.text == NEGATIVE_TEXT for e in selection.selected) >= 8
-    assert len(selection.replay) == 10 and set(selection.replay) <= set(pool)
-    everything = select_for_training(agreeing, student, pool, 0.2, seed=3)
-    assert len(everything.selected) == 10 and len(everything.replay) == 2
-    assert len(everything.examples) == 12

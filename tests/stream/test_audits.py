@@ -104,7 +104,7 @@ class Worker:
         return verdicts, escalations
 
     def close(self) -> None:
-        self.scorer.close()
+        self.scorer.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ async def test_a_batch_is_scored_off_the_loop_and_names_its_model(student_settin
     try:
         predictions, version = await scorer.score([POSITIVE_TEXT, NEGATIVE_TEXT], [None, None])
     finally:
-        scorer.close()
+        scorer.executor.shutdown(wait=False, cancel_futures=True)
     assert version == Registry.of(student_settings).current()
     assert [p.polarity for p in predictions] == ["positive", "negative"]
 
@@ -53,4 +53,4 @@ async def test_a_promoted_version_is_swapped_in_and_a_broken_one_is_not(student_
         assert scorer.holder.version == second
         assert (await scorer.score(["hello"], [None]))[1] == second
     finally:
-        scorer.close()
+        scorer.executor.shutdown(wait=False, cancel_futures=True)
