@@ -13,7 +13,7 @@ from distill.bootstrap import ensure_default_student
 from distill.data import Example, read_tweeteval
 from distill.metrics import accuracy, macro_f1
 from models.registry import Registry
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from models.teacher.oracle import GoldExample, OracleTeacher
 from models.teacher.types import TeacherAnswer, TeacherQuery
 from models.types import Prediction
@@ -39,7 +39,7 @@ def tweeteval_test(directory: Path, limit: int | None, seed: int) -> list[Exampl
 def serving_student(settings: Settings) -> StudentRuntime:
     """The registry's current student; the first call exports the shipped one (or trains on the seed corpus)."""
     ensure_default_student(settings)
-    return Registry.of(settings).load_runtime(settings)
+    return Registry.of(settings).load_runtime(RuntimeOptions.of(settings))
 
 
 def gold_indices(examples: Sequence[Example]) -> np.ndarray:

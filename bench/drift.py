@@ -33,6 +33,7 @@ from distill.bootstrap import ensure_default_student
 from distill.label_store import LabelStore
 from distill.redistill import RoundResult, run_round
 from models.registry import Registry
+from models.student import RuntimeOptions
 from sentimon.records import TeacherLabel
 from sentimon.settings import Settings
 from stream.routing import Route, route
@@ -76,7 +77,7 @@ def main() -> None:
         result: RoundResult | None = None
         for r in range(args.rounds + 1):
             chunk = slice(r * args.chunk, (r + 1) * args.chunk)
-            student = registry.load_runtime(run)
+            student = registry.load_runtime(RuntimeOptions.of(run))
             predictions = student.predict([e.text for e in stream[chunk]])
             escalated = [
                 i

@@ -55,7 +55,7 @@ from distill.pipeline import start_from_version, train_and_register
 from distill.redistill import RoundResult, run_round
 from distill.trainer import TrainConfig
 from models.registry import Registry
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from models.teacher.oracle import GoldExample, OracleTeacher
 from models.teacher.types import TeacherAnswer, TeacherQuery
 from sentimon.labels import POLARITIES
@@ -227,7 +227,7 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
     result = Run.empty("naive loop", len(replay.posts))
     labels: list[Example] = []
     with scratch_run(settings) as (run, registry):
-        student = registry.load_runtime(run)
+        student = registry.load_runtime(RuntimeOptions.of(run))
         seed_val = split_validation(seed_split(run)[0], VALIDATION_FRACTION)[1]
         threshold = args.naive_threshold
         for number, tenth in enumerate(replay.tenths(), start=1):
@@ -251,7 +251,7 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
                     train_and_register(run, registry, start, labels[-NAIVE_LAST_LABELS:], seed_val, config, True)
                 except ParityError as exc:  # the naive loop has no gate, but an export that drifts cannot serve
                     print(f"  naive: tenth {number}: export refused, the model stays: {exc}")
-                student = registry.load_runtime(run)
+                student = registry.load_runtime(RuntimeOptions.of(run))
                 print(
                     f"  naive: tenth {number} -> {student.version} ({time.perf_counter() - started:.0f} s)", flush=True
                 )
@@ -270,7 +270,7 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
     allowance = 0.0
     with scratch_run(settings.model_copy(update={"retrain_min_labels": args.round_every})) as (run, registry):
         store = LabelStore(run.label_store_path)
-        student = registry.load_runtime(run)
+        student = registry.load_runtime(RuntimeOptions.of(run))
         for step, start in enumerate(range(0, n, STEP), start=1):
             rows = list(range(start, min(n, start + STEP)))
             served = np.array([p.probs for p in student.predict([replay.posts[i].text for i in rows])])
@@ -318,7 +318,7 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
                 result.rounds.append((rows[-1] + 1, outcome, seconds))
                 print(f"  sentimon: after post {rows[-1] + 1}: round {outcome.outcome} ({seconds:.0f} s)", flush=True)
                 if outcome.promoted:
-                    student = registry.load_runtime(run)
+                    student = registry.load_runtime(RuntimeOptions.of(run))
         result.estimates = live_estimates(replay, result, pairs, 1 - args.noise)
     return result
 
@@ -385,7 +385,7 @@ def ceiling_accuracy(replay: Replay, settings: Settings, args: argparse.Namespac
         config = TrainConfig.from_settings(run, epochs=args.ceiling_epochs, progress=False, description="ceiling")
         version = train_and_register(run, registry, start_from_version(registry, current, run.aspects, run.seed),
                                      train, val, config)  # fmt: skip
-        student = StudentRuntime.load(registry.path(version), run)
+        student = StudentRuntime.load(registry.path(version), RuntimeOptions.of(run))
         predicted = np.array([POLARITIES.index(p.polarity) for p in student.predict([e.text for e in examples[cut:]])])
     return scores(replay.gold[cut:], predicted)[0]
 

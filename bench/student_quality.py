@@ -35,6 +35,7 @@ from distill.trainer import torch_logits
 from models.encoding import TextEncoder
 from models.manifest import TOKENIZER_FILE
 from models.registry import Registry
+from models.student import RuntimeOptions
 from models.types import Prediction
 from models.uncertainty import sigmoid
 from sentimon.labels import POLARITIES
@@ -85,7 +86,7 @@ def main() -> None:
         started = time.perf_counter()
         settings = Settings(data_dir=root / "shipped", student_checkpoint="default")
         ensure_default_student(settings, progress=False)
-        int8 = Registry.of(settings).load_runtime(settings)
+        int8 = Registry.of(settings).load_runtime(RuntimeOptions.of(settings))
         print(f"shipped student exported to int8 in {time.perf_counter() - started:.0f} s")
         model, _meta = StudentModel.from_checkpoint(SHIPPED_CHECKPOINT)
         encoder = TextEncoder.from_file(int8.model_dir / TOKENIZER_FILE, settings.max_seq_len)
@@ -96,7 +97,7 @@ def main() -> None:
             started = time.perf_counter()
             seed_settings = Settings(data_dir=root / "seed", student_checkpoint="")
             ensure_default_student(seed_settings, progress=False, from_seed=True)
-            seed_student = Registry.of(seed_settings).load_runtime(seed_settings)
+            seed_student = Registry.of(seed_settings).load_runtime(RuntimeOptions.of(seed_settings))
             rows.append(("seed-corpus-only student", "int8", evaluate(seed_student, test)))
             print(f"seed-only student trained in {time.perf_counter() - started:.0f} s")
 

@@ -56,7 +56,7 @@ def cpu_main(args: argparse.Namespace) -> None:
     from distill.trainer import model_inputs
     from models.encoding import TextEncoder
     from models.manifest import Manifest
-    from models.student import StudentRuntime
+    from models.student import RuntimeOptions, StudentRuntime
     from sentimon.settings import Settings
 
     settings = Settings(
@@ -97,7 +97,7 @@ def cpu_main(args: argparse.Namespace) -> None:
                 calibration=calibration,
             )
             parity[name] = report.max_abs_logit_diff
-            engines[name] = StudentRuntime.load(out, variant).predict
+            engines[name] = StudentRuntime.load(out, RuntimeOptions.of(variant)).predict
         for score in engines.values():
             score(texts[:32])  # warm-up: first calls allocate
         rates: dict[tuple[str, int], list[float]] = {}

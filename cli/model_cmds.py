@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from models.student import RuntimeOptions
 from sentimon.settings import Settings
 
 
@@ -135,7 +136,7 @@ def eval_cmd(data: tuple[Path, ...], version: str | None, **read_options: Any) -
     from models.registry import Registry
 
     settings = Settings()
-    runtime = Registry.of(settings).load_runtime(settings, version)
+    runtime = Registry.of(settings).load_runtime(RuntimeOptions.of(settings), version)
     _echo_metrics(f"student {runtime.version}", evaluate(runtime, _read(data, **read_options)))
 
 

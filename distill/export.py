@@ -53,7 +53,7 @@ from distill.modeling import StudentModel
 from distill.trainer import model_inputs, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, MODEL_FILE, TOKENIZER_FILE, Manifest
-from models.student import OUTPUT_NAMES, StudentRuntime
+from models.student import OUTPUT_NAMES, RuntimeOptions, StudentRuntime
 from sentimon.labels import POLARITIES
 from sentimon.settings import Quantization, Settings
 
@@ -292,7 +292,7 @@ def export_student(
     write_onnx(model, encoder, out_dir / MODEL_FILE, quantization, calibration)
     manifest.write(out_dir)
     model.save(out_dir / CHECKPOINT_DIR)
-    report = check_parity(model, encoder, StudentRuntime.load(out_dir, settings), parity_examples)
+    report = check_parity(model, encoder, StudentRuntime.load(out_dir, RuntimeOptions.of(settings)), parity_examples)
     metrics = {"parity_max_logit_diff": report.max_abs_logit_diff, "parity_accuracy_drop": report.accuracy_drop}
     manifest.model_copy(update={"metrics": {**manifest.metrics, **metrics}}).write(out_dir)
     log.info(

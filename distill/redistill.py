@@ -43,7 +43,7 @@ from distill.selection import difficulty, sample_by_difficulty
 from distill.trainer import TrainConfig, TrainingStopped
 from models.manifest import Manifest
 from models.registry import Registry
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from sentimon.labels import POLARITIES
 from sentimon.records import TeacherLabel
 from sentimon.settings import Settings
@@ -225,7 +225,7 @@ def _round(
     seed_train, seed_val = split_validation(seed_train, VALIDATION_FRACTION)
     stored = store.training(settings.holdout_fraction, upto)
     stored_train, stored_val = _split_stored(stored)
-    current_runtime = StudentRuntime.load(registry.path(current), settings)
+    current_runtime = StudentRuntime.load(registry.path(current), RuntimeOptions.of(settings))
     train = training_set(settings, stored_train, current_runtime, seed_train, settings.seed + upto)
     config = replace(config or TrainConfig.from_settings(settings, progress=False, description="re-distil"), stop=stop)
     start = start_from_version(registry, current, settings.aspects, settings.seed)
@@ -233,7 +233,7 @@ def _round(
     candidate = train_and_register(settings, registry, start, train, val, config)
     holdout = [example_of(s.label) for s in store.holdout(settings.holdout_fraction, upto)]
     sets = [EvalSet("gold", gold), EvalSet("holdout", holdout)]
-    candidate_runtime = StudentRuntime.load(registry.path(candidate), settings)
+    candidate_runtime = StudentRuntime.load(registry.path(candidate), RuntimeOptions.of(settings))
     gate = decide(compare(current_runtime, candidate_runtime, sets), settings.gate_alpha, settings.gate_gold_max_drop)
     judged = RoundResult(
         "refused",

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from models.manifest import Manifest
-from models.student import ModelLoadError, StudentRuntime
+from models.student import ModelLoadError, RuntimeOptions, StudentRuntime
 from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class Registry:
                 shutil.rmtree(self._versions_dir / name, ignore_errors=True)
                 log.info("pruned %s from %s", name, self.root)
 
-    def load_runtime(self, settings: Settings, version: str | None = None) -> StudentRuntime:
+    def load_runtime(self, options: RuntimeOptions, version: str | None = None) -> StudentRuntime:
         """Load a version (current by default), falling back to older ones if it cannot serve."""
         wanted = version or self.current()
         if wanted is None:
@@ -158,7 +158,7 @@ class Registry:
         failures = []
         for name in candidates:
             try:
-                runtime = StudentRuntime.load(self.path(name), settings)
+                runtime = StudentRuntime.load(self.path(name), options)
             except ModelLoadError as exc:
                 failures.append(str(exc))
                 log.warning("model version %s cannot be loaded (%s); trying the previous version", name, exc)

@@ -86,7 +86,32 @@ def length_buckets(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     ]
 
 
-def session_options(settings: Settings) -> ort.SessionOptions:
+@dataclass(frozen=True, slots=True)
+class RuntimeOptions:
+    """What a student runtime reads from the settings: its batch size, thresholds and ONNX Runtime's threads."""
+
+    batch_size: int
+    emotion_threshold: float
+    aspect_threshold: float
+    provider: str
+    intra_threads: int
+    inter_threads: int
+    spinning: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> RuntimeOptions:
+        return cls(
+            batch_size=settings.batch_size,
+            emotion_threshold=settings.emotion_threshold,
+            aspect_threshold=settings.aspect_threshold,
+            provider=settings.ort_provider,
+            intra_threads=settings.ort_intra_threads,
+            inter_threads=settings.ort_inter_threads,
+            spinning=settings.ort_spinning,
+        )
+
+
+def session_options(options: RuntimeOptions) -> ort.SessionOptions:
     """Every graph optimisation, the configured threads, and no busy-waiting unless asked for.
 
     Spinning intra-op threads answer a few hundred microseconds sooner but burn their cores
@@ -94,18 +119,18 @@ def session_options(settings: Settings) -> ort.SessionOptions:
     the same machine. Memory patterns are off because batch shapes vary with every micro-batch;
     the CPU arena stays on so that those shapes reuse memory instead of allocating anew.
     """
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.intra_op_num_threads = settings.ort_intra_threads
-    options.inter_op_num_threads = settings.ort_inter_threads
-    options.enable_cpu_mem_arena = True
-    options.enable_mem_pattern = False
-    spin = "1" if settings.ort_spinning else "0"
-    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
-    options.add_session_config_entry("session.inter_op.allow_spinning", spin)
-    options.log_severity_level = 3
-    return options
+    session = ort.SessionOptions()
+    session.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    session.intra_op_num_threads = options.intra_threads
+    session.inter_op_num_threads = options.inter_threads
+    session.enable_cpu_mem_arena = True
+    session.enable_mem_pattern = False
+    spin = "1" if options.spinning else "0"
+    session.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    session.add_session_config_entry("session.inter_op.allow_spinning", spin)
+    session.log_severity_level = 3
+    return session
 
 
 def _session(path: Path, options: ort.SessionOptions, providers: list[str]) -> ort.InferenceSession:
@@ -126,23 +151,23 @@ class StudentRuntime(Scorer):
         session: ort.InferenceSession,
         encoder: TextEncoder,
         manifest: Manifest,
-        settings: Settings,
+        options: RuntimeOptions,
         model_dir: Path,
     ) -> None:
         self._session = session
         self._encoder = encoder
         self._input_names = {i.name for i in session.get_inputs()}
-        self._batch_size = settings.batch_size
+        self._batch_size = options.batch_size
         # Per-label thresholds travel with a model that was tuned for them; others use the setting's one.
-        thresholds = manifest.emotion_thresholds or (settings.emotion_threshold,) * len(manifest.emotions)
+        thresholds = manifest.emotion_thresholds or (options.emotion_threshold,) * len(manifest.emotions)
         self._emotion_thresholds = np.asarray(thresholds, dtype=np.float32)
-        self._aspect_threshold = settings.aspect_threshold
+        self._aspect_threshold = options.aspect_threshold
         self.manifest = manifest
         self.version = manifest.version
         self.model_dir = model_dir
 
     @classmethod
-    def load(cls, model_dir: Path, settings: Settings) -> StudentRuntime:
+    def load(cls, model_dir: Path, options: RuntimeOptions) -> StudentRuntime:
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise ModelLoadError(f"model directory {model_dir} does not exist")
@@ -153,13 +178,13 @@ class StudentRuntime(Scorer):
             manifest = Manifest.read(model_dir)
         except (ValueError, ValidationError) as exc:
             raise ModelLoadError(f"model directory {model_dir}: unreadable {MANIFEST_FILE}: {exc}") from exc
-        providers = select_providers(settings.ort_provider)
+        providers = select_providers(options.provider)
         try:
-            session = _session(model_dir / MODEL_FILE, session_options(settings), providers)
+            session = _session(model_dir / MODEL_FILE, session_options(options), providers)
             encoder = TextEncoder.from_file(model_dir / TOKENIZER_FILE, manifest.max_seq_len)
         except Exception as exc:  # ORT and tokenizers raise their own exception types for corrupt files
             raise ModelLoadError(f"model directory {model_dir}: cannot load: {exc}") from exc
-        runtime = cls(session, encoder, manifest, settings, model_dir)
+        runtime = cls(session, encoder, manifest, options, model_dir)
         runtime._self_check()
         return runtime
 

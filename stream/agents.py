@@ -17,6 +17,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from models.registry import Registry
+from models.student import RuntimeOptions
 from sentimon.records import Alert
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
@@ -45,7 +46,7 @@ async def worker_role(ctx: RoleContext) -> None:
     settings = ctx.settings
     # Serving never trains: with no student registered the holder refuses to start, naming
     # `sentimon bootstrap` (which `sentimon up` and compose's one-shot service run before any worker).
-    scorer = BatchScorer(ModelHolder(settings, Registry.of(settings)))
+    scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
     ctx.metrics.set_model(scorer.holder.version)
     steering = Steering(SteeringConfig.from_settings(settings))
     store = QualityStore.of(ctx.redis, settings)

@@ -16,10 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from models.registry import Registry
-from models.student import ModelLoadError
+from models.student import ModelLoadError, RuntimeOptions
 from models.types import Prediction, Scorer
 from sentimon.records import AspectPolarity, Flag, Post, Probs, Uncertainty, Verdict, latency_seconds, utcnow
-from sentimon.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +28,10 @@ VERDICT_TEXT_CHARS = 1000
 class ModelHolder:
     """The serving student, replaced when the registry's ``current`` pointer moves."""
 
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
-        self._settings = settings
-        self._registry = registry or Registry.of(settings)
-        self._runtime: Scorer = self._registry.load_runtime(settings)
+    def __init__(self, registry: Registry, options: RuntimeOptions) -> None:
+        self._registry = registry
+        self._options = options
+        self._runtime: Scorer = registry.load_runtime(options)
         self._refused: str | None = None
         log.info("serving student %s", self._runtime.version)
 
@@ -55,7 +54,7 @@ class ModelHolder:
             return False
         loop = asyncio.get_running_loop()
         try:
-            runtime = await loop.run_in_executor(executor, self._registry.load_runtime, self._settings, wanted)
+            runtime = await loop.run_in_executor(executor, self._registry.load_runtime, self._options, wanted)
         except ModelLoadError as exc:
             runtime = None
             log.error("cannot load promoted student %s: %s", wanted, exc)

@@ -19,7 +19,7 @@ from models.teacher.encoder import EncoderTeacher
 from models.teacher.ensemble import EnsembleTeacher
 from models.teacher.openai_compat import OpenAICompatTeacher
 from models.teacher.oracle import OracleTeacher, read_gold_file
-from models.teacher.resilience import ResilientTeacher
+from models.teacher.resilience import ResiliencePolicy, ResilientTeacher
 from models.teacher.types import Teacher, TeacherConfigError, TeacherQuery
 from models.types import Scorer
 from sentimon.records import Polarity
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def load_encoder_teacher(settings: Settings) -> Scorer:
     """The encoder teacher's runtime from the teacher registry; one not built yet is a configuration error."""
-    from models.student import StudentRuntime
+    from models.student import RuntimeOptions, StudentRuntime
 
     registry = Registry.of_teachers(settings)
     version = registry.current()
@@ -40,7 +40,7 @@ def load_encoder_teacher(settings: Settings) -> Scorer:
             f"the encoder teacher is not built (no current version in {registry.root}): build it once with"
             " `sentimon bootstrap --teacher`, or set SENTIMON_TEACHER_URL to use an LLM"
         )
-    return StudentRuntime.load(registry.path(version), settings)
+    return StudentRuntime.load(registry.path(version), RuntimeOptions.of(settings))
 
 
 def build_backend(name: str, settings: Settings, encoder: Scorer | None = None) -> Teacher:
@@ -79,9 +79,10 @@ async def build_teacher(settings: Settings, *, encoder: Scorer | None = None) ->
     if len(set(names)) != len(names):
         raise TeacherConfigError(f"teacher backends listed twice: {names}")
     members: list[Teacher] = []
+    policy = ResiliencePolicy.of(settings)
     try:
         for name in names:
-            members.append(ResilientTeacher(build_backend(name, settings, encoder), settings))
+            members.append(ResilientTeacher(build_backend(name, settings, encoder), policy))
     except Exception:
         for member in members:  # do not leak the connections of those built before the bad one
             await member.aclose()

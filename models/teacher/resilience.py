@@ -42,7 +42,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NoReturn
 
@@ -67,6 +67,31 @@ from sentimon.settings import Settings
 log = logging.getLogger(__name__)
 
 SCHEMA_RETRIES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ResiliencePolicy:
+    """The ``teacher_*`` settings the policy above is made of, and nothing else of the settings."""
+
+    timeout: float
+    max_retries: int
+    backoff_seconds: float
+    backoff_max_seconds: float
+    breaker_failures: int
+    breaker_reset_seconds: float
+    concurrency: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> ResiliencePolicy:
+        return cls(
+            timeout=settings.teacher_timeout,
+            max_retries=settings.teacher_max_retries,
+            backoff_seconds=settings.teacher_backoff_seconds,
+            backoff_max_seconds=settings.teacher_backoff_max_seconds,
+            breaker_failures=settings.teacher_breaker_failures,
+            breaker_reset_seconds=settings.teacher_breaker_reset_seconds,
+            concurrency=settings.teacher_concurrency,
+        )
 
 
 class BreakerState(StrEnum):
@@ -161,20 +186,18 @@ class ResilientTeacher:
     def __init__(
         self,
         inner: Teacher,
-        settings: Settings,
+        policy: ResiliencePolicy,
         *,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         self.inner = inner
         self.name = inner.name
-        self.breaker = CircuitBreaker(settings.teacher_breaker_failures, settings.teacher_breaker_reset_seconds, clock)
-        self._backoff = Backoff(
-            settings.teacher_backoff_seconds, settings.teacher_backoff_max_seconds, rng or random.Random()
-        )
-        self._timeout = settings.teacher_timeout
-        self._max_retries = settings.teacher_max_retries
-        self._slots = DeadlineSlots(settings.teacher_concurrency)
+        self.breaker = CircuitBreaker(policy.breaker_failures, policy.breaker_reset_seconds, clock)
+        self._backoff = Backoff(policy.backoff_seconds, policy.backoff_max_seconds, rng or random.Random())
+        self._timeout = policy.timeout
+        self._max_retries = policy.max_retries
+        self._slots = DeadlineSlots(policy.concurrency)
         self._clock = clock
 
     async def ask(self, query: TeacherQuery) -> TeacherAnswer:

@@ -12,7 +12,7 @@ import pytest
 from distill.bootstrap import ensure_default_student, ensure_encoder_teacher
 from distill.modeling import StudentModel
 from models.registry import Registry
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from sentimon.labels import GOEMOTIONS
 from sentimon.settings import Settings
 from tests.fixtures.student import TINY_EXAMPLES
@@ -61,7 +61,7 @@ def test_builds_once_even_when_started_concurrently(seed_settings: Settings) -> 
 def test_encoder_teacher_lives_in_its_own_registry(seed_settings: Settings) -> None:
     path = Path(ensure_encoder_teacher(seed_settings, progress=False))
     assert path.parent.parent == seed_settings.data_dir / "teacher-registry"
-    teacher = StudentRuntime.load(path, seed_settings)
+    teacher = StudentRuntime.load(path, RuntimeOptions.of(seed_settings))
     assert teacher.predict(["hello"])[0].polarity in ("negative", "neutral", "positive")
     assert Registry.of(seed_settings).current() is None  # the student registry is untouched
     assert ensure_encoder_teacher(seed_settings, progress=False) == str(path)
@@ -82,7 +82,7 @@ def test_a_checkpoint_is_exported_with_its_calibration_and_thresholds(seed_setti
     assert manifest.temperature == 1.7 and manifest.train_examples == 42
     assert manifest.emotion_thresholds == pytest.approx(thresholds)
     assert manifest.metrics["parity_max_logit_diff"] <= settings.parity_max_logit_diff
-    runtime = Registry.of(settings).load_runtime(settings)
+    runtime = Registry.of(settings).load_runtime(RuntimeOptions.of(settings))
     assert runtime.predict(["hello"])[0].polarity in ("negative", "neutral", "positive")
 
 
@@ -118,7 +118,7 @@ def test_the_shipped_student_exports_and_reads_real_posts(settings: Settings) ->
     assert manifest.metrics["parity_max_logit_diff"] <= settings.parity_max_logit_diff
     assert manifest.metrics["parity_accuracy_drop"] <= settings.parity_max_accuracy_drop
     assert manifest.emotion_thresholds is not None and manifest.metrics["tweeteval_test_macro_recall"] > 0.65
-    runtime = Registry.of(settings).load_runtime(settings)
+    runtime = Registry.of(settings).load_runtime(RuntimeOptions.of(settings))
     posts = {
         "Absolutely love the new update, best app I have used all year!": "positive",
         "Worst customer service ever. Two hours on hold and they hung up on me.": "negative",

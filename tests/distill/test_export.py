@@ -14,7 +14,7 @@ from distill.trainer import TrainConfig, Trainer, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, MODEL_FILE, Manifest
 from models.registry import Registry
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from sentimon.settings import Settings
 from tests.fixtures.student import TINY_ASPECTS, TINY_EXAMPLES
 
@@ -41,7 +41,7 @@ def test_fp32_and_int8_exports_match_pytorch(trained: Start, tmp_path: Path, set
     assert written.quantized and written.temperature == 1.5
     assert written.metrics["parity_max_logit_diff"] == pytest.approx(small.max_abs_logit_diff)
     assert (tmp_path / "int8" / CHECKPOINT_DIR).is_dir()
-    assert StudentRuntime.load(tmp_path / "int8", settings).manifest.aspects == TINY_ASPECTS
+    assert StudentRuntime.load(tmp_path / "int8", RuntimeOptions.of(settings)).manifest.aspects == TINY_ASPECTS
     no_validation = export_student(trained.model, trained.tokenizer_file, manifest, tmp_path / "probes", settings)
     assert no_validation.examples > 0
 
@@ -96,7 +96,7 @@ def test_each_quantization_writes_its_graph_and_holds_parity(
     assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
     assert report.accuracy_drop <= settings.parity_max_accuracy_drop
     # The fused graph still answers replies (text pairs) in input order, like the unfused one.
-    runtime = StudentRuntime.load(out, variant)
+    runtime = StudentRuntime.load(out, RuntimeOptions.of(variant))
     single = [runtime.logits([e.text], [e.context]).polarity[0] for e in TINY_EXAMPLES[-4:]]
     batched = runtime.logits([e.text for e in TINY_EXAMPLES[-4:]], [e.context for e in TINY_EXAMPLES[-4:]]).polarity
     assert max(abs(a - b).max() for a, b in zip(single, batched, strict=True)) < 0.2

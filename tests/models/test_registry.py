@@ -10,7 +10,7 @@ import pytest
 
 from models.manifest import MODEL_FILE, Manifest
 from models.registry import Registry, RegistryError
-from models.student import ModelLoadError
+from models.student import ModelLoadError, RuntimeOptions
 from sentimon.settings import Settings
 
 
@@ -29,7 +29,7 @@ def test_register_promote_and_load(tmp_path: Path, model_dir: Path, student_sett
     registry = _fresh(tmp_path)
     assert registry.current() is None
     with pytest.raises(ModelLoadError, match="no current version"):
-        registry.load_runtime(student_settings)
+        registry.load_runtime(RuntimeOptions.of(student_settings))
     manifest = Manifest.read(model_dir).model_copy(update={"parent_version": "v0000-20000101000000"})
     first = registry.register(model_dir, manifest)
     assert registry.current() is None  # registering is not promoting
@@ -39,7 +39,7 @@ def test_register_promote_and_load(tmp_path: Path, model_dir: Path, student_sett
     assert registry.manifest(first).version == first
     assert registry.manifest(first).parent_version == "v0000-20000101000000"
     assert registry.manifest(first).data_fingerprint == manifest.data_fingerprint
-    assert registry.load_runtime(student_settings).version == first
+    assert registry.load_runtime(RuntimeOptions.of(student_settings)).version == first
     assert not list(registry.root.glob(".staging-*")) and not list(registry.root.glob(".current-*"))
 
 
@@ -83,12 +83,12 @@ def test_corrupt_current_falls_back_to_the_previous_version(
     registry.promote(bad)
     (registry.path(bad) / MODEL_FILE).write_bytes(b"not a model")
     with caplog.at_level(logging.WARNING, logger="models.registry"):
-        runtime = registry.load_runtime(student_settings)
+        runtime = registry.load_runtime(RuntimeOptions.of(student_settings))
     assert runtime.version == good
     assert f"serving {good} instead of {bad}" in caplog.text
     shutil.rmtree(registry.path(good))
     with pytest.raises(ModelLoadError, match="no version could be loaded"):
-        registry.load_runtime(student_settings)
+        registry.load_runtime(RuntimeOptions.of(student_settings))
 
 
 def test_missing_version_directory_falls_back(tmp_path: Path, model_dir: Path, student_settings: Settings) -> None:
@@ -97,5 +97,5 @@ def test_missing_version_directory_falls_back(tmp_path: Path, model_dir: Path, s
     good, gone = registry.register(model_dir, manifest), registry.register(model_dir, manifest)
     registry.promote(gone)
     shutil.rmtree(registry.path(gone))
-    assert registry.load_runtime(student_settings).version == good
-    assert registry.load_runtime(student_settings, version=good).version == good
+    assert registry.load_runtime(RuntimeOptions.of(student_settings)).version == good
+    assert registry.load_runtime(RuntimeOptions.of(student_settings), version=good).version == good

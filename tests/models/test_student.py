@@ -15,7 +15,7 @@ import pytest
 
 from models.manifest import MODEL_FILE, TOKENIZER_FILE, Manifest
 from models.registry import Registry
-from models.student import ModelLoadError, StudentRuntime, length_buckets, select_providers
+from models.student import ModelLoadError, RuntimeOptions, StudentRuntime, length_buckets, select_providers
 from models.types import Prediction, Scorer
 from sentimon.labels import GOEMOTIONS, POLARITIES
 from sentimon.settings import Settings
@@ -31,7 +31,7 @@ def _model_dir(settings: Settings) -> Path:
 
 @pytest.fixture
 def runtime(student_settings: Settings) -> StudentRuntime:
-    return StudentRuntime.load(_model_dir(student_settings), student_settings)
+    return StudentRuntime.load(_model_dir(student_settings), RuntimeOptions.of(student_settings))
 
 
 def test_predicts_calibrated_probabilities_and_uncertainty(runtime: StudentRuntime) -> None:
@@ -56,9 +56,9 @@ def test_temperature_from_the_manifest_softens_without_changing_the_answer(
     copy = tmp_path / "hot"
     shutil.copytree(_model_dir(student_settings), copy)
     manifest = Manifest.read(copy)
-    base = StudentRuntime.load(copy, student_settings).predict([NEGATIVE_TEXT])[0]
+    base = StudentRuntime.load(copy, RuntimeOptions.of(student_settings)).predict([NEGATIVE_TEXT])[0]
     manifest.model_copy(update={"temperature": manifest.temperature * 50}).write(copy)
-    hot = StudentRuntime.load(copy, student_settings).predict([NEGATIVE_TEXT])[0]
+    hot = StudentRuntime.load(copy, RuntimeOptions.of(student_settings)).predict([NEGATIVE_TEXT])[0]
     assert hot.polarity == base.polarity
     assert hot.max_prob < base.max_prob
     assert hot.entropy > base.entropy
@@ -66,7 +66,7 @@ def test_temperature_from_the_manifest_softens_without_changing_the_answer(
 
 def test_batching_sorts_pads_and_restores_input_order(student_settings: Settings) -> None:
     small_batches = student_settings.model_copy(update={"batch_size": 3})
-    runtime = StudentRuntime.load(_model_dir(student_settings), small_batches)
+    runtime = StudentRuntime.load(_model_dir(student_settings), RuntimeOptions.of(small_batches))
     texts = [e.text for e in TINY_EXAMPLES]
     contexts = [e.context for e in TINY_EXAMPLES]
     together = runtime.logits(texts, contexts)
@@ -98,13 +98,15 @@ def test_empty_and_huge_texts_are_scored_not_crashed(runtime: StudentRuntime) ->
 
 def test_emotions_above_threshold_by_probability(student_settings: Settings) -> None:
     loose = student_settings.model_copy(update={"emotion_threshold": 0.01, "aspect_threshold": 0.01})
-    runtime = StudentRuntime.load(_model_dir(student_settings), loose)
+    runtime = StudentRuntime.load(_model_dir(student_settings), RuntimeOptions.of(loose))
     (prediction,) = runtime.predict([NEGATIVE_TEXT])
     logits = runtime.logits([NEGATIVE_TEXT]).emotions[0]
     probs = {label: 1 / (1 + math.exp(-float(x))) for label, x in zip(GOEMOTIONS, logits, strict=True)}
     expected = [label for label in sorted(probs, key=probs.__getitem__, reverse=True) if probs[label] >= 0.01]
     assert list(prediction.emotions) == expected
-    strict = StudentRuntime.load(_model_dir(student_settings), student_settings).predict([NEGATIVE_TEXT])[0]
+    strict = StudentRuntime.load(_model_dir(student_settings), RuntimeOptions.of(student_settings)).predict(
+        [NEGATIVE_TEXT]
+    )[0]
     assert {"anger", "annoyance"} <= set(strict.emotions) <= set(prediction.emotions)
     assert ("app", "negative") in strict.aspects
     assert set(strict.aspects) <= set(prediction.aspects)
@@ -193,7 +195,7 @@ def test_broken_model_directories_fail_clearly(student_settings: Settings, tmp_p
     shutil.copytree(_model_dir(student_settings), broken)
     damage(broken)
     with pytest.raises(ModelLoadError, match=message) as caught:
-        StudentRuntime.load(broken, student_settings)
+        StudentRuntime.load(broken, RuntimeOptions.of(student_settings))
     assert str(broken) in str(caught.value)
 
 
@@ -206,5 +208,5 @@ def test_per_emotion_thresholds_from_the_manifest_override_the_setting(
     lowest[GOEMOTIONS.index("joy")] = 1e-6  # joy is reported for any post, nothing else is
     Manifest.read(model_dir).model_copy(update={"emotion_thresholds": tuple(lowest)}).write(model_dir)
     loose_setting = student_settings.model_copy(update={"emotion_threshold": 0.01})
-    (prediction,) = StudentRuntime.load(model_dir, loose_setting).predict([NEGATIVE_TEXT])
+    (prediction,) = StudentRuntime.load(model_dir, RuntimeOptions.of(loose_setting)).predict([NEGATIVE_TEXT])
     assert prediction.emotions == ("joy",)

@@ -13,6 +13,7 @@ from distill.trainer import TrainConfig, Trainer
 from models.encoding import TextEncoder
 from models.manifest import MODEL_FILE, Manifest
 from models.registry import Registry
+from models.student import RuntimeOptions
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, TINY_ASPECTS, TINY_EXAMPLES
 
@@ -31,7 +32,7 @@ def test_minilm_trains_exports_int8_and_round_trips(settings: Settings, tmp_path
     assert manifest.metrics["parity_max_logit_diff"] <= settings.parity_max_logit_diff
     assert manifest.metrics["parity_accuracy_drop"] <= settings.parity_max_accuracy_drop
     assert 0.25 <= manifest.temperature <= 10
-    runtime = registry.load_runtime(settings)
+    runtime = registry.load_runtime(RuntimeOptions.of(settings))
     assert runtime.version == version
     (prediction,) = runtime.predict([NEGATIVE_TEXT])
     assert sum(prediction.probs) == pytest.approx(1.0, abs=1e-5)

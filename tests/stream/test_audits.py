@@ -13,6 +13,8 @@ import pytest
 from redis.asyncio import Redis
 
 from models.recalibration import Recalibration
+from models.registry import Registry
+from models.student import RuntimeOptions
 from models.teacher.types import TeacherAnswer, TeacherQuery
 from sentimon.records import Escalation, Post, Probs, TeacherLabel, Verdict
 from sentimon.redis_layout import Keys
@@ -61,7 +63,7 @@ class Worker:
     def __init__(self, settings: Settings, aredis: Redis, seed: int = 0) -> None:
         self.settings = settings
         self.outbox = ListOutbox()
-        self.scorer = BatchScorer(ModelHolder(settings))
+        self.scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
         keys = Keys(settings.redis_prefix)
         steering = Steering(SteeringConfig.from_settings(settings))
         self.store = QualityStore.of(aredis, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.registry import Registry
+from models.student import RuntimeOptions
 from sentimon.records import Post
 from sentimon.settings import Settings
 from stream.scoring import BatchScorer, ModelHolder, student_verdict
@@ -12,7 +13,7 @@ from tests.fixtures.student import NEGATIVE_TEXT, POSITIVE_TEXT
 
 
 async def test_a_batch_is_scored_off_the_loop_and_names_its_model(student_settings: Settings) -> None:
-    scorer = BatchScorer(ModelHolder(student_settings))
+    scorer = BatchScorer(ModelHolder(Registry.of(student_settings), RuntimeOptions.of(student_settings)))
     try:
         predictions, version = await scorer.score([POSITIVE_TEXT, NEGATIVE_TEXT], [None, None])
     finally:
@@ -37,7 +38,7 @@ async def test_a_promoted_version_is_swapped_in_and_a_broken_one_is_not(student_
     registry = Registry.of(student_settings)
     first = registry.current()
     assert first is not None
-    scorer = BatchScorer(ModelHolder(student_settings, registry))
+    scorer = BatchScorer(ModelHolder(registry, RuntimeOptions.of(student_settings)))
     try:
         assert not await scorer.refresh()  # nothing new
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from models.student import StudentRuntime
+from models.student import RuntimeOptions, StudentRuntime
 from models.teacher.encoder import EncoderTeacher
-from models.teacher.resilience import ResilientTeacher
+from models.teacher.resilience import ResiliencePolicy, ResilientTeacher
 from models.teacher.types import TeacherQuery
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, POSITIVE_TEXT, TINY_ASPECTS
@@ -16,8 +16,8 @@ def current_model_dir(settings: Settings) -> str:
 
 
 async def test_encoder_teacher_answers_from_the_model(student_settings: Settings) -> None:
-    runtime = StudentRuntime.load(current_model_dir(student_settings), student_settings)
-    teacher = ResilientTeacher(EncoderTeacher(runtime), student_settings)
+    runtime = StudentRuntime.load(current_model_dir(student_settings), RuntimeOptions.of(student_settings))
+    teacher = ResilientTeacher(EncoderTeacher(runtime), ResiliencePolicy.of(student_settings))
     positive = await teacher.ask(TeacherQuery("p1", POSITIVE_TEXT))
     negative = await teacher.ask(TeacherQuery("p2", "agreed", context="worst customer service I have ever had"))
     direct = runtime.predict([POSITIVE_TEXT])[0]

@@ -12,7 +12,7 @@ import importlib.util
 import pytest
 
 from models.teacher.llamacpp import default_gguf_path
-from models.teacher.resilience import ResilientTeacher
+from models.teacher.resilience import ResiliencePolicy, ResilientTeacher
 from models.teacher.types import TeacherQuery
 from sentimon.labels import GOEMOTIONS, POLARITIES
 from sentimon.settings import Settings
@@ -37,7 +37,7 @@ async def test_smollm2_answers_within_the_schema(settings: Settings) -> None:
 
     # The production retry policy: a 135M model sometimes breaks the schema's semantic checks (probs summing to 1).
     settings = settings.model_copy(update={"teacher_timeout": 120.0, "teacher_max_retries": 2})
-    teacher = ResilientTeacher(LlamaCppTeacher(settings), settings)
+    teacher = ResilientTeacher(LlamaCppTeacher(settings), ResiliencePolicy.of(settings))
     try:
         answer = await teacher.ask(TeacherQuery("p1", "I love this phone, the battery is fantastic!"))
     finally:

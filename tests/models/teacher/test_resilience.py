@@ -10,14 +10,14 @@ import time
 import pytest
 
 from models.teacher.openai_compat import OpenAICompatTeacher
-from models.teacher.resilience import Backoff, BreakerState, CircuitBreaker, ResilientTeacher
+from models.teacher.resilience import Backoff, BreakerState, CircuitBreaker, ResiliencePolicy, ResilientTeacher
 from models.teacher.types import CircuitOpen, TeacherFailed, TeacherQuery
 from sentimon.settings import Settings
 from tests.fixtures.teacher import TOKENS_PER_COMPLETION, ChatCompletionsServer
 
 
 def resilient(settings: Settings) -> ResilientTeacher:
-    return ResilientTeacher(OpenAICompatTeacher(settings), settings, rng=random.Random(1))
+    return ResilientTeacher(OpenAICompatTeacher(settings), ResiliencePolicy.of(settings), rng=random.Random(1))
 
 
 async def test_slow_answer_times_out_and_the_retry_succeeds(
