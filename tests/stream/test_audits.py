@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -32,29 +31,9 @@ from stream.steward import LiveRouting, QualitySteward, initial_plan
 from stream.teacher_factory import build_teacher
 from stream.teaching import TeacherDesk
 from stream.topics import TopicNames
-from stream.types import Incoming, OutMessage
 from tests.fixtures.teacher import ChatCompletionsServer
+from tests.stream.pipeline_support import ListOutbox, incoming
 from tests.stream.posts import make_posts
-
-
-class ListOutbox:
-    """Keeps what the pipelines publish, by topic."""
-
-    def __init__(self) -> None:
-        self.sent: dict[str, list[OutMessage]] = {}
-
-    async def publish(self, topic: str, messages: Sequence[OutMessage]) -> None:
-        self.sent.setdefault(topic, []).extend(messages)
-
-    def take(self, topic: str) -> list[OutMessage]:
-        return self.sent.pop(topic, [])
-
-
-def incoming(topic: str, messages: Sequence[OutMessage], first_offset: int = 0) -> list[Incoming]:
-    return [
-        Incoming(topic, 0, first_offset + i, key.encode() if key else None, value)
-        for i, (key, value) in enumerate(messages)
-    ]
 
 
 class Worker:
