@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
@@ -43,6 +44,29 @@ log = logging.getLogger(__name__)
 
 # How often the timer asks whether a round is due; rounds themselves are far rarer.
 CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainPolicy:
+    """When a round is due, from the settings: enough new labels, or any once the interval has passed."""
+
+    min_labels: int
+    interval_seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> RetrainPolicy:
+        return cls(settings.retrain_min_labels, settings.retrain_interval_minutes * 60)
+
+
+def round_due(policy: RetrainPolicy, new_labels: int, waited_seconds: float, last_failed: bool) -> bool:
+    """Enough new labels, or any once the interval has passed; after a failure, only the interval.
+
+    A failed round leaves its labels new, so without the pause a persistent failure (a broken
+    export, a full disk) would retrain every few seconds.
+    """
+    if new_labels >= policy.min_labels and not last_failed:
+        return True
+    return new_labels > 0 and waited_seconds >= policy.interval_seconds
 
 
 def lower_priority(increment: int) -> None:
@@ -75,6 +99,7 @@ class Retrainer:
         self._redis = redis
         self._keys = Keys(settings.redis_prefix)
         self._metrics = metrics
+        self._policy = RetrainPolicy.of(settings)
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
         # Below the workers' priority: a round may take longer, scoring latency must not.
         self._executor = ThreadPoolExecutor(
@@ -98,18 +123,6 @@ class Retrainer:
         """The niceness rounds run at (asked on the round thread itself, where it was set)."""
         return self._executor.submit(os.nice, 0).result()
 
-    def due(self, new_labels: int, now: float) -> bool:
-        """Enough new labels, or any once the interval has passed; after a failure, only the interval.
-
-        A failed round leaves its labels new, so without the pause a persistent failure (a broken
-        export, a full disk) would retrain every few seconds.
-        """
-        waited = now - self._last_round >= self._settings.retrain_interval_minutes * 60
-        last_failed = bool(self.rounds) and self.rounds[-1].outcome == "failed"
-        if new_labels >= self._settings.retrain_min_labels and not last_failed:
-            return True
-        return new_labels > 0 and waited
-
     def stop(self) -> None:
         """Ask a round in progress to stop at its next step, and start no other; returns at once."""
         self._stop.set()
@@ -123,7 +136,9 @@ class Retrainer:
         """Run a round if one is due; returns its result (None when nothing was due)."""
         loop = asyncio.get_running_loop()
         new_labels = await loop.run_in_executor(None, self._store.count_new, self._settings.holdout_fraction)
-        if self._stop.is_set() or not self.due(new_labels, time.monotonic()):
+        last_failed = bool(self.rounds) and self.rounds[-1].outcome == "failed"
+        due = round_due(self._policy, new_labels, time.monotonic() - self._last_round, last_failed)
+        if self._stop.is_set() or not due:
             return None
         log.info("re-distillation due: %d new teacher labels", new_labels)
         try:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 import redis
 
 from distill.label_store import LabelStore
-from distill.redistill import RoundResult
 from models.registry import Registry
 from sentimon.records import DlqRecord, ModelUpdate, RoundRecord
 from sentimon.redis_layout import Keys
@@ -21,7 +19,7 @@ from stream.metrics import WorkerMetrics
 from stream.producer import Publisher
 from stream.roles import FaustOutbox
 from stream.topics import ensure_topics
-from stream.trainer_role import Retrainer
+from stream.trainer_role import Retrainer, RetrainPolicy, round_due
 from stream.worker import connect_redis
 from tests.distill.redistill_support import round_settings, teacher_labels
 from tests.fixtures.broker import read_topic
@@ -42,17 +40,15 @@ def offline_retrainer(settings: Settings) -> Retrainer:
     )
 
 
-def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure(settings: Settings) -> None:
-    settings = settings.model_copy(update={"retrain_min_labels": 10, "retrain_interval_minutes": 1.0})
-    retrainer = offline_retrainer(settings)
-    now = time.monotonic()
-    assert not retrainer.due(0, now + 3600)  # nothing new: never
-    assert retrainer.due(10, now)  # enough labels: at once
-    assert not retrainer.due(9, now)
-    assert retrainer.due(1, now + 61)  # any label, once the interval has passed
-    retrainer.rounds.append(RoundResult("failed", "export drifted", "v1", "v1", new_labels=10))
-    assert not retrainer.due(50, now)  # a failure waits out the interval before trying again
-    assert retrainer.due(50, now + 61)
+def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure() -> None:
+    policy = RetrainPolicy.of(Settings(retrain_min_labels=10, retrain_interval_minutes=1.0))
+    assert policy == RetrainPolicy(min_labels=10, interval_seconds=60.0)
+    assert not round_due(policy, 0, 3600, last_failed=False)  # nothing new: never
+    assert round_due(policy, 10, 0, last_failed=False)  # enough labels: at once
+    assert not round_due(policy, 9, 59.9, last_failed=False)
+    assert round_due(policy, 1, 60, last_failed=False)  # any label, once the interval has passed
+    assert not round_due(policy, 50, 59.9, last_failed=True)  # a failure waits out the interval before trying again
+    assert round_due(policy, 50, 60, last_failed=True)
 
 
 def test_rounds_run_on_a_thread_that_yields_the_cpu_to_scoring(settings: Settings) -> None:
