@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from distill.data import Example
 from distill.metrics import accuracy, macro_f1, multilabel_macro_f1
 from distill.modeling import StudentModel, torch_threads
+from distill.progress import Progress
 from models.encoding import TextEncoder
 from models.student import Logits
 from sentimon.labels import ASPECT_STATES, GOEMOTIONS, POLARITIES
@@ -278,7 +278,7 @@ class Trainer:
         best_state, best_epoch, best_metrics = None, 0, {}
         history: list[dict[str, float]] = []
         stale, steps, epoch, stopped_early = 0, 0, 0, False
-        bar = tqdm(total=total, desc=config.description, unit="step", disable=not config.progress, dynamic_ncols=True)
+        bar = Progress(total, config.description, enabled=config.progress)
         self.model.train()
         try:
             while epoch < config.epochs and steps < total:
@@ -302,8 +302,7 @@ class Trainer:
                     schedule.step()
                     steps += 1
                     running = 0.9 * running + 0.1 * loss.item() if running else loss.item()
-                    bar.update(1)
-                    bar.set_postfix(epoch=epoch, loss=f"{running:.4f}")
+                    bar.update(1, epoch=epoch, loss=f"{running:.4f}")
                 metrics = self.evaluate(val) if val else {"loss": running}
                 metrics["epoch"] = float(epoch)
                 history.append(metrics)
@@ -311,7 +310,7 @@ class Trainer:
                 # Macro-F1 (polarity plus emotions where both are validated) first; validation loss
                 # breaks ties and decides when there are no labels to score.
                 score = (metrics.get("macro_f1", 0.0) + metrics.get("emotion_macro_f1", 0.0), -metrics["loss"])
-                bar.set_postfix(epoch=epoch, loss=f"{running:.4f}", val_loss=f"{metrics['loss']:.4f}")
+                bar.show(epoch=epoch, loss=f"{running:.4f}", val_loss=f"{metrics['loss']:.4f}")
                 if score > best_score:
                     best_score, best_epoch, best_metrics, stale = score, epoch, metrics, 0
                     best_state = copy.deepcopy(self.model.state_dict())
