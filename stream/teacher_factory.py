@@ -22,7 +22,7 @@ from models.teacher.oracle import OracleTeacher, read_gold_file
 from models.teacher.resilience import ResiliencePolicy, ResilientTeacher
 from models.teacher.types import Teacher, TeacherConfigError, TeacherQuery
 from models.types import Scorer
-from sentimon.records import Polarity
+from sentimon.labels import Polarity
 from sentimon.settings import Settings
 from stream.demo import DEMO_TEACHER_BACKEND, DemoOracle
 

@@ -36,8 +36,8 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from models.teacher.types import CallRecord, Teacher, TeacherAnswer, TeacherDeadline, TeacherQuery, failure_calls
-from sentimon.labels import POLARITIES
-from sentimon.records import Escalation, Flag, Polarity, TeacherLabel, Verdict, latency_seconds, utcnow
+from sentimon.labels import POLARITIES, Polarity
+from sentimon.records import Escalation, Flag, TeacherLabel, Verdict, latency_seconds, utcnow
 from sentimon.redis_layout import Keys, brands_of
 from sentimon.settings import Settings
 from stream.quality import AuditPair

@@ -43,8 +43,8 @@ from models.teacher.types import (
     TeacherQuery,
     failure_calls,
 )
-from sentimon.labels import POLARITIES
-from sentimon.records import Polarity, Probs
+from sentimon.labels import POLARITIES, Polarity
+from sentimon.records import Probs
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def combine(answered: Sequence[tuple[float, TeacherAnswer]], calls: tuple[CallRe
         sum(w * a.probs.as_list()[p] for w, a in zip(weights, answers, strict=True)) / total
         for p in range(len(POLARITIES))
     ]
-    polarity: Polarity = POLARITIES[max(range(len(POLARITIES)), key=mixed.__getitem__)]  # type: ignore[assignment]
+    polarity: Polarity = POLARITIES[max(range(len(POLARITIES)), key=mixed.__getitem__)]
     lead = max(
         (pair for pair in zip(weights, answers, strict=True) if pair[1].polarity == polarity),
         key=lambda pair: pair[0],

@@ -25,8 +25,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from models.teacher.schema import Emotion
 from models.teacher.types import TeacherAnswer, TeacherConfigError, TeacherQuery, TeacherRejected
-from sentimon.labels import POLARITIES
-from sentimon.records import AspectPolarity, Polarity, Probs
+from sentimon.labels import POLARITIES, Polarity
+from sentimon.records import AspectPolarity, Probs
 
 
 class GoldExample(BaseModel):

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from models.teacher.types import TeacherAnswer, TeacherSchemaError
-from sentimon.labels import GOEMOTIONS, POLARITIES
-from sentimon.records import AspectPolarity, Polarity, Probs
+from sentimon.labels import GOEMOTIONS, POLARITIES, Polarity
+from sentimon.records import AspectPolarity, Probs
 
 Emotion = Literal[GOEMOTIONS]  # type: ignore[valid-type]
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sentimon.records import AspectPolarity, Polarity, Probs
+from sentimon.labels import Polarity
+from sentimon.records import AspectPolarity, Probs
 
 
 @dataclass(frozen=True, slots=True)

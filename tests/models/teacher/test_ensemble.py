@@ -13,8 +13,8 @@ import pytest
 
 from models.teacher.ensemble import AnswerHistory, EnsembleTeacher, greedy_ranking
 from models.teacher.types import TeacherAnswer, TeacherFailed, TeacherQuery, TeacherUnavailable
-from sentimon.labels import POLARITIES
-from sentimon.records import Polarity, Probs
+from sentimon.labels import POLARITIES, Polarity
+from sentimon.records import Probs
 
 
 def gold_of(post_id: str) -> Polarity:
