@@ -55,7 +55,8 @@ TIMESTAMP_HEADER = "X-Sentimon-Timestamp"
 MAX_WAIT_SECONDS = 60.0
 OUTCOME_TTL_SECONDS = 7 * 86_400
 
-DeadLetters = Callable[[Sequence[OutMessage]], Awaitable[None]]
+DeadLetterSink = Callable[[Sequence[OutMessage]], Awaitable[None]]
+"""Publishes dead letters (the outbox bound to ``dlq``); named apart from :class:`stream.dead_letters.DeadLetters`."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class Notifier:
         redis: aioredis.Redis,
         keys: Keys,
         config: DeliveryConfig,
-        dead_letters: DeadLetters,
+        dead_letters: DeadLetterSink,
         sender: Sender | None = None,
     ) -> None:
         self._redis = redis
