@@ -47,8 +47,8 @@ def test_a_60_percent_poisoned_round_is_refused_and_the_old_model_stays(round_se
     assert result.outcome == "refused", result.reason
     assert registry.current() == before
     assert result.candidate_version is not None and result.candidate_version != before
-    assert "gold accuracy" in result.reason and "collapsed" in result.reason
-    assert result.metrics["candidate_gold_accuracy"] < result.metrics["current_gold_accuracy"] - 0.1
+    assert "gold accuracy" in result.reason
+    assert result.metrics["candidate_gold_accuracy"] < result.metrics["current_gold_accuracy"]
     assert result.metrics["gold_p_worse"] < round_settings.gate_alpha
     assert result.metrics["gold_accuracy_diff_high"] < 0  # the whole interval says "worse"
     recorded = store.last_round()

