@@ -76,9 +76,11 @@ def test_minilm_fused_int8_export_holds_parity_with_pytorch(
     report = export_student(start.model, start.tokenizer_file, manifest, out, lenient, TINY_EXAMPLES)
     assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
     reference = torch_logits(start.model, encoder, TINY_EXAMPLES).polarity
-    exported = StudentRuntime.load(out, RuntimeOptions.of(settings)).logits(
-        [e.text for e in TINY_EXAMPLES], [e.context for e in TINY_EXAMPLES]
-    ).polarity
+    exported = (
+        StudentRuntime.load(out, RuntimeOptions.of(settings))
+        .logits([e.text for e in TINY_EXAMPLES], [e.context for e in TINY_EXAMPLES])
+        .polarity
+    )
     top_two = np.sort(reference, axis=1)[:, -2:]
     clear = (top_two[:, 1] - top_two[:, 0]) > 2 * report.max_abs_logit_diff
     assert clear.sum() >= len(clear) // 4  # enough clear decisions for the comparison to mean something
