@@ -14,8 +14,10 @@ The sets play different parts:
   is significantly worse there.
 * ``gold``: human labels from the seed corpus. A student that follows the live stream may
   legitimately drift away from the seed domain, but only for a gain: a significant loss on gold
-  is accepted when the stream's own sets show the candidate significantly better, and never
-  beyond ``gold_max_drop`` (a collapse). A poisoned teacher (labels systematically flipped) cannot
+  is accepted when the candidate is more accurate on the stream's own held-out labels, and never
+  beyond ``gold_max_drop`` (a collapse). The gain is asked of the point estimate, not of a test:
+  early held-out sets hold a few dozen labels, on which a real adaptation gain is rarely
+  significant, while the gold loss it pays for often is. A poisoned teacher (labels systematically flipped) cannot
   be caught on ``holdout``, which the same teacher labelled, and is caught here: what it teaches
   costs gold accuracy and buys nothing the stream's held-out labels can confirm.
 
@@ -80,10 +82,6 @@ class PairedComparison:
     def p_worse(self) -> float:
         """One-sided mid-p that the candidate is no worse, given how many discordant posts it lost."""
         return mcnemar_midp_worse(self.only_current, self.only_candidate)
-
-    def p_better(self) -> float:
-        """One-sided mid-p that the candidate is no better: the same test with the roles swapped."""
-        return mcnemar_midp_worse(self.only_candidate, self.only_current)
 
     def metrics(self) -> dict[str, float]:
         n = len(POLARITIES)
@@ -166,12 +164,12 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
     """Promote unless the candidate is significantly worse somewhere it has not earned it.
 
     On the stream's sets any significant loss refuses. On a collapse guard a significant loss is
-    the price of adapting only when a stream set shows a significant gain, and never past
+    the price of adapting only when the candidate is more accurate on a stream set, and never past
     ``gold_max_drop``.
     """
     if not comparisons:
         return GateDecision(False, "no evaluation set to judge the candidate on")
-    stream_gain = any(c.name not in COLLAPSE_GUARDS and c.p_better() < alpha for c in comparisons)
+    stream_gain = any(c.name not in COLLAPSE_GUARDS and c.only_candidate > c.only_current for c in comparisons)
     regressions, summaries = [], []
     for comparison in comparisons:
         diff, low, high = comparison.accuracy_difference()
@@ -186,7 +184,7 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
             if significant and -diff > gold_max_drop:
                 regressions.append(f"{summary}: collapsed (drop above {gold_max_drop:.2f})")
             elif significant and not stream_gain:
-                regressions.append(f"{summary}: worse beyond noise with no significant gain on the stream")
+                regressions.append(f"{summary}: worse beyond noise with no gain on the stream")
         elif significant:
             regressions.append(f"{summary}: worse beyond noise (p < {alpha})")
     if regressions:

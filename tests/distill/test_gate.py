@@ -55,12 +55,12 @@ def test_the_same_loss_rate_on_many_examples_is_refused() -> None:
 
 
 def test_a_gold_loss_must_be_earned_on_the_stream_and_never_be_a_collapse() -> None:
-    # Significantly worse on gold, by less than the allowed drop, for a significant gain on the stream.
+    # Significantly worse on gold, by less than the allowed drop, for a gain on the stream.
     drifting = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
     assert drifting.promote, drifting.reason
     # The same loss with nothing to show on the stream (a poisoned teacher's round looks like this).
     unearned = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 10, 12)], 0.05, 0.1)
-    assert not unearned.promote and "no significant gain on the stream" in unearned.reason
+    assert not unearned.promote and "no gain on the stream" in unearned.reason
     collapsed = decide([comparison("gold", 600, 120, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
     assert not collapsed.promote and "collapsed" in collapsed.reason
 
