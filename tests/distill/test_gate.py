@@ -59,7 +59,7 @@ def test_a_gold_loss_must_be_earned_on_the_stream_and_never_be_a_collapse() -> N
     drifting = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
     assert drifting.promote, drifting.reason
     # The same loss with nothing to show on the stream (a poisoned teacher's round looks like this).
-    unearned = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 10, 12)], 0.05, 0.1)
+    unearned = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 12, 10)], 0.05, 0.1)
     assert not unearned.promote and "no gain on the stream" in unearned.reason
     collapsed = decide([comparison("gold", 600, 120, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
     assert not collapsed.promote and "collapsed" in collapsed.reason
