@@ -18,6 +18,11 @@ which one is fastest depends on the CPU and the ONNX Runtime release, and
   ranges are calibrated on posts: closest to fp32, but no int8 attention
   kernel takes QDQ input on the CPU, so it is the slowest.
 
+* ``fp16``: the fused graph in half precision (inputs and outputs stay int64 and
+  fp32): the GPU's format, since ONNX Runtime's int8 MatMuls have no CUDA kernels and would
+  run on the CPU between copies. ``auto`` (the default) picks it when scoring runs on CUDA and
+  ``matmul`` otherwise.
+
 The parity check then compares the exported model with PyTorch on validation
 data and refuses an export that drifts too far, so a quantisation accident can
 never reach the registry, whichever variant is chosen.
@@ -45,6 +50,7 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
+from onnxruntime.transformers.float16 import convert_float_to_float16
 from onnxruntime.transformers.optimizer import optimize_model
 
 from distill.data import Example
@@ -53,7 +59,7 @@ from distill.modeling import StudentModel
 from distill.trainer import model_inputs, torch_logits
 from models.encoding import TextEncoder
 from models.manifest import CHECKPOINT_DIR, MODEL_FILE, TOKENIZER_FILE, Manifest
-from models.student import OUTPUT_NAMES, RuntimeOptions, StudentRuntime
+from models.student import CUDA, OUTPUT_NAMES, RuntimeOptions, StudentRuntime, select_providers
 from sentimon.labels import POLARITIES
 from sentimon.settings import Quantization, Settings
 
@@ -214,6 +220,21 @@ def quantize_fused_static(
     )
 
 
+def resolve_quantization(choice: Quantization, provider: str, available: Sequence[str] | None = None) -> Quantization:
+    """The concrete encoding for ``auto``: fp16 where scoring will run on CUDA, the int8 MatMuls elsewhere.
+
+    ``provider`` is ``SENTIMON_ORT_PROVIDER``; ``available`` defaults to this onnxruntime's providers.
+    """
+    if choice != "auto":
+        return choice
+    return "fp16" if select_providers(provider, available)[0] == CUDA else "matmul"
+
+
+def half_precision(source: Path, target: Path) -> None:
+    """fp16 weights and arithmetic, with fp32 outputs and int64 inputs so callers see no difference."""
+    onnx.save(convert_float_to_float16(onnx.load(str(source)), keep_io_types=True), str(target))
+
+
 def write_onnx(
     model: StudentModel,
     encoder: TextEncoder,
@@ -221,7 +242,9 @@ def write_onnx(
     quantization: Quantization,
     calibration: Sequence[str] = (),
 ) -> None:
-    """Export ``model`` to ``target`` as ``quantization`` says (``none`` = plain fp32)."""
+    """Export ``model`` to ``target`` as ``quantization`` says (``none`` = plain fp32; never ``auto``)."""
+    if quantization == "auto":
+        raise ValueError("resolve the quantization first (resolve_quantization)")
     if quantization == "none":
         export_onnx(model, encoder, target)
         return
@@ -232,7 +255,9 @@ def write_onnx(
             quantize_int8(fp32, target)
             return
         log.info("fused operators: %s", fuse_transformer(fp32, fused, model))
-        if quantization == "fused-static":
+        if quantization == "fp16":
+            half_precision(fused, target)
+        elif quantization == "fused-static":
             texts = calibration or [e.text for e in _PROBES]
             quantize_fused_static(fused, target, encoder, input_names(model), texts)
         else:
@@ -280,14 +305,16 @@ def export_student(
 
     Raises :class:`ParityError` when the export drifts beyond the settings'
     tolerances; the directory is then left for inspection but must not be registered.
-    ``quantize`` off writes fp32; on, ``settings.quantization`` picks the int8 variant, and the
+    ``quantize`` off writes fp32; on, ``settings.quantization`` picks the int8 or fp16 variant, and the
     static one calibrates on ``calibration`` posts (the parity examples' texts when empty).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / TOKENIZER_FILE).write_bytes(tokenizer_file.read_bytes())
     encoder = TextEncoder.from_file(out_dir / TOKENIZER_FILE, manifest.max_seq_len)
-    quantization: Quantization = settings.quantization if quantize else "none"
-    manifest = manifest.model_copy(update={"quantized": quantization != "none", "aspects": model.aspects})
+    quantization = resolve_quantization(settings.quantization, settings.ort_provider) if quantize else "none"
+    manifest = manifest.model_copy(
+        update={"quantized": quantization not in ("none", "fp16"), "encoding": quantization, "aspects": model.aspects}
+    )
     calibration = list(calibration) or [e.text for e in parity_examples]
     write_onnx(model, encoder, out_dir / MODEL_FILE, quantization, calibration)
     manifest.write(out_dir)

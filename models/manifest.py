@@ -45,6 +45,9 @@ class Manifest(BaseModel):
         None, description="Per-emotion probability thresholds tuned with the model; None = the setting's one."
     )
     quantized: bool = True
+    encoding: str = Field(
+        "", description="The export's encoding (matmul, fused-dynamic, fused-static, fp16, none); empty if unrecorded."
+    )
 
     @model_validator(mode="after")
     def _one_threshold_per_emotion(self) -> Manifest:

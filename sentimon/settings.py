@@ -26,7 +26,7 @@ def _split_csv(value: object) -> object:
 
 
 CsvList = Annotated[list[str], NoDecode]
-Quantization = Literal["fused-dynamic", "fused-static", "matmul", "none"]
+Quantization = Literal["auto", "fp16", "fused-dynamic", "fused-static", "matmul", "none"]
 
 
 class Settings(BaseSettings):
@@ -167,10 +167,12 @@ class Settings(BaseSettings):
         " exports measure 0.3-0.8 on logits of up to ±8, a broken export several units.",
     )
     quantization: Quantization = Field(
-        "matmul",
-        description="How exports are quantised: matmul (dynamic int8 of the MatMuls; the fastest measured, see"
-        " the README's speed section), fused-dynamic (ONNX Runtime's transformer fusions, then dynamic int8 of"
-        " attention and MatMuls), fused-static (fusions, then QDQ int8 calibrated on posts) or none (fp32).",
+        "auto",
+        description="How exports are encoded: auto (fp16 when scoring runs on CUDA, else matmul), matmul (dynamic"
+        " int8 of the MatMuls; the fastest measured on the CPU, see the README's speed section), fused-dynamic"
+        " (ONNX Runtime's transformer fusions, then dynamic int8 of attention and MatMuls), fused-static (fusions,"
+        " then QDQ int8 calibrated on posts), fp16 (fusions, then half precision: the GPU's format; int8 has no"
+        " CUDA kernels) or none (fp32).",
     )
     parity_max_accuracy_drop: float = Field(
         0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."

@@ -8,7 +8,7 @@ import onnx
 import pytest
 
 from distill.data import Example
-from distill.export import ParityError, export_student
+from distill.export import ParityError, export_student, resolve_quantization
 from distill.pipeline import Start, start_from_backbone, train_and_register
 from distill.trainer import TrainConfig, Trainer, torch_logits
 from models.encoding import TextEncoder
@@ -84,6 +84,8 @@ def _operators(path: Path) -> set[str]:
         # QDQ pairs around the fused graph's MatMuls; ORT turns them into int8 kernels at load.
         ("fused-static", {"Attention", "QuantizeLinear", "DequantizeLinear", "SkipLayerNormalization"}),
         ("matmul", {"MatMulInteger", "Softmax"}),
+        # The GPU's encoding: the fused graph in half precision, cast at its edges.
+        ("fp16", {"Attention", "SkipLayerNormalization", "Cast"}),
     ],
 )
 def test_each_quantization_writes_its_graph_and_holds_parity(
@@ -93,6 +95,8 @@ def test_each_quantization_writes_its_graph_and_holds_parity(
     out = tmp_path / quantization
     report = export_student(trained.model, trained.tokenizer_file, Manifest(), out, variant, TINY_EXAMPLES)
     assert expected <= _operators(out / MODEL_FILE)
+    assert Manifest.read(out).encoding == quantization
+    assert Manifest.read(out).quantized == (quantization != "fp16")
     assert 0 < report.max_abs_logit_diff <= settings.parity_max_logit_diff
     assert report.accuracy_drop <= settings.parity_max_accuracy_drop
     # The fused graph still answers replies (text pairs) in input order, like the unfused one.
@@ -100,3 +104,22 @@ def test_each_quantization_writes_its_graph_and_holds_parity(
     single = [runtime.logits([e.text], [e.context]).polarity[0] for e in TINY_EXAMPLES[-4:]]
     batched = runtime.logits([e.text for e in TINY_EXAMPLES[-4:]], [e.context for e in TINY_EXAMPLES[-4:]]).polarity
     assert max(abs(a - b).max() for a, b in zip(single, batched, strict=True)) < 0.2
+
+
+def test_fp16_keeps_the_weights_in_half_precision(trained: Start, tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "fp16"
+    export_student(
+        trained.model, trained.tokenizer_file, Manifest(), out, settings.model_copy(update={"quantization": "fp16"})
+    )
+    graph = onnx.load(str(out / MODEL_FILE)).graph
+    matrices = [t for t in graph.initializer if len(t.dims) == 2]
+    assert matrices and all(t.data_type == onnx.TensorProto.FLOAT16 for t in matrices)
+    assert {o.type.tensor_type.elem_type for o in graph.output} == {onnx.TensorProto.FLOAT}
+
+
+def test_auto_encodes_for_where_scoring_runs() -> None:
+    gpu_build = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert resolve_quantization("auto", "auto", ["CPUExecutionProvider"]) == "matmul"
+    assert resolve_quantization("auto", "auto", gpu_build) == "fp16"
+    assert resolve_quantization("auto", "cpu", gpu_build) == "matmul"  # CUDA present but not asked for
+    assert resolve_quantization("fused-static", "auto", gpu_build) == "fused-static"  # an explicit choice stands
