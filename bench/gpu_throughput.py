@@ -1,22 +1,29 @@
-"""Student throughput on a GPU (``bench.student_throughput --device cuda``): PyTorch fp32 vs fp16.
+"""Student throughput on a GPU (``bench.student_throughput --device cuda``): PyTorch fp32 vs fp16,
+and the serving runtime on ONNX Runtime's CUDA provider when this onnxruntime has it.
 
-onnxruntime-gpu is not on the machines this was measured on (and its wheel is
-too large to carry there), so this measures the PyTorch path that a GPU
-deployment would otherwise use, on the shipped student's real weights; CUDA
-events time the model alone, the wall clock the whole path (tokenise, pad,
-copy, run, copy back).
+PyTorch rows: the shipped student's real weights; CUDA events time the model alone, the wall
+clock the whole path (tokenise, pad, copy, run, copy back). ONNX Runtime rows: the same
+checkpoint exported as a GPU deployment serves it (fp16, ``SENTIMON_QUANTIZATION=auto`` on CUDA)
+and scored through :class:`models.student.StudentRuntime` (length buckets, I/O binding), end to
+end. Without onnxruntime-gpu (the wheel is too large to carry to the GPU lent to this project)
+those rows say so instead.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
+import onnxruntime as ort
 import torch
 
 from distill.data import read_jsonl, seed_corpus_path
+from distill.export import export_student
 from distill.modeling import StudentModel
 from models.encoding import TextEncoder
+from models.manifest import Manifest
+from models.student import CUDA, RuntimeOptions, StudentRuntime
 from sentimon.settings import Settings
 
 
@@ -55,3 +62,26 @@ def run(checkpoint: Path, tokenizer: Path, posts: int) -> None:
             sample = texts[: min(len(texts), 512 if batch == 1 else len(texts))]
             e2e, only = _rates(model, encoder, sample, batch)
             print(f"{name:<16}{batch:>7}{e2e:>15.0f}{only:>15.0f}")
+    _onnx_runtime_rows(checkpoint, tokenizer, texts, settings)
+
+
+def _onnx_runtime_rows(checkpoint: Path, tokenizer: Path, texts: list[str], settings: Settings) -> None:
+    """The serving runtime on CUDA with the fp16 export, end to end, or a line saying why not."""
+    if CUDA not in ort.get_available_providers():
+        print("ONNX Runtime CUDA fp16: not measured (this onnxruntime has no CUDAExecutionProvider)")
+        return
+    gpu = settings.model_copy(update={"quantization": "auto", "ort_provider": "cuda"})
+    model, _meta = StudentModel.from_checkpoint(checkpoint)
+    manifest = Manifest(aspects=tuple(model.aspects), max_seq_len=settings.max_seq_len)
+    with tempfile.TemporaryDirectory(prefix="sentimon-gpu-") as scratch:
+        out = Path(scratch) / "student"
+        report = export_student(model, tokenizer, manifest, out, gpu)
+        print(f"ONNX Runtime fp16 export: max |logit - PyTorch| {report.max_abs_logit_diff:.4f}")
+        for batch in (1, 32, 256, 1024):
+            runtime = StudentRuntime.load(out, RuntimeOptions.of(gpu.model_copy(update={"batch_size": batch})))
+            sample = texts[: 512 if batch == 1 else len(texts)]
+            runtime.logits(sample[: batch * 4])  # warm-up: kernels, arena
+            started = time.perf_counter()
+            runtime.logits(sample)
+            rate = len(sample) / (time.perf_counter() - started)
+            print(f"{'ORT CUDA fp16':<16}{batch:>7}{rate:>15.0f}{'—':>15}")

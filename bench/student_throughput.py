@@ -10,7 +10,8 @@ A latency curve of the serving variant (time per micro-batch by batch size) foll
 
     python -m bench.student_throughput [--posts 512] [--rounds 3] [--threads 2] [--backbone DIR]
 
-CUDA mode (:mod:`bench.gpu_throughput`): the shipped student's checkpoint in PyTorch fp32 and fp16
+CUDA mode (:mod:`bench.gpu_throughput`): the shipped student's checkpoint in PyTorch fp32 and fp16,
+and the serving runtime on ONNX Runtime's CUDA provider with the fp16 export when onnxruntime-gpu is there,
 on the GPU, end to end and model only, batches 1 to 1,024. A bare GPU image needs the pydantic
 wheels carried (see the README's speed section).
 
