@@ -30,6 +30,7 @@ from distill.registry import Registry
 from sentimon.records import Alert
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
+from stream.abandon import BatchAbandoned, StopLatch, leave_unacked
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
 from stream.backlog import BacklogProbe
@@ -121,7 +122,11 @@ class RoleContext:
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):
-                await guard.run([incoming(event) for event in events])
+                try:
+                    await guard.run([incoming(event) for event in events])
+                except BatchAbandoned as abandoned:
+                    leave_unacked(events)
+                    log.info("%s: %s; the batch of %d is read again after the next start", name, abandoned, len(events))
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)
@@ -221,7 +226,9 @@ async def teacher_role(ctx: RoleContext) -> None:
 
     settings = ctx.settings
     built = await build_teacher(settings)
-    desk = TeacherDesk(settings, ctx.redis, built)
+    stop = StopLatch()  # at stop, posts waiting on the teacher are given up and read again (stream/abandon.py)
+    ctx.on_stop_signal.append(stop.stop)
+    desk = TeacherDesk(settings, ctx.redis, built, stop)
     teacher = TeacherPipeline(settings, ctx.outbox, desk, ctx.ledger(), ctx.metrics)
     # More posts per batch than requests in flight: the rest queue by deadline (models.teacher.slots), so a
     # hanging teacher makes them fall back at their own deadlines instead of being read only after it.
