@@ -1,8 +1,8 @@
 """Chaos: a stream of real posts through the real stack while one part of it fails, scenario by scenario.
 
 The stack is what ``sentimon up`` runs, minus the dashboard, the demo and the trainer: its own
-``redis-server`` on a free port (never the shared one), Tansu on S3 storage (a ``moto_server``),
-scoring workers and a teacher role as child processes, and a local OpenAI-compatible teacher
+``redis-server`` on a free port (never the shared one), Tansu (in memory, the default of ``sentimon
+up``; on S3 storage, a ``moto_server``, as ``--durable`` runs it, for the broker restart), scoring workers and a teacher role as child processes, and a local OpenAI-compatible teacher
 (an HTTP server in this process, answering from a word list) that can be told to hang or to answer
 garbage. Each scenario gets topics, consumer groups and Redis keys of its own, fresh roles, and a
 stream of TweetEval test tweets (the seed corpus without the data set) published at a steady rate
@@ -11,7 +11,8 @@ A third of the way in, the fault:
 
 * ``kill``: one of the workers is killed with SIGKILL and started again a second later, as the
   supervisor of ``sentimon up`` would;
-* ``broker``: Tansu is killed and started again on the same port and S3 bucket after a pause;
+* ``broker``: Tansu, on S3 storage, is killed and started again on the same port and bucket after a
+  pause;
 * ``redis``: Redis is shut down (saving its data), and started again after a pause;
 * ``redis-flush``: Redis loses everything: the roles are stopped, Redis comes back empty,
   ``sentimon rebuild-aggregates`` recounts, the roles start again (the README's procedure);
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import math
 import os
 import random
@@ -48,7 +50,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -280,7 +283,6 @@ class Chaos:
         self.workers = workers
         self._logs: list[IO[bytes]] = []
         self.redis = OwnRedis(LOG_DIR / "redis-data", self._log("redis"))
-        self.s3 = S3Server(log=self._log("s3"))
         self.broker: Broker | None = None
         self.teacher = ChaosTeacher()
 
@@ -292,19 +294,30 @@ class Chaos:
     def __enter__(self) -> Chaos:
         shutil.rmtree(self.redis.directory, ignore_errors=True)  # a saved data set of an earlier run
         self.redis.start()
-        self.s3.start()
-        self.broker = Broker.on_s3(self.s3, log=self._log("broker")).start()
         self.teacher.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.broker is not None:
-            self.broker.stop()
-        self.s3.stop()
         self.redis.stop()
         self.teacher.close()
         for log in self._logs:
             log.close()
+
+    @contextmanager
+    def broker_for(self, name: str) -> Iterator[Broker]:
+        """A Tansu of the scenario's own: in memory, except for the broker restart, which only S3 storage
+        survives (measured here: Tansu on ``moto_server`` storage is several times slower, its
+        consumer-group writes conflicting, so every other scenario runs on the default)."""
+        s3 = S3Server(log=self._log(f"{name}-s3")).start() if name == "broker" else None
+        log = self._log(f"{name}-broker")
+        self.broker = (Broker.on_s3(s3, log=log) if s3 else Broker(log=log)).start()
+        try:
+            yield self.broker
+        finally:
+            self.broker.stop()
+            self.broker = None
+            if s3 is not None:
+                s3.stop()
 
     def settings_for(self, name: str) -> Settings:
         assert self.broker is not None
@@ -641,9 +654,11 @@ def main() -> None:
     print(f"student {ensure_default_student(base, progress=False)}", flush=True)
     lines = texts(base, args.posts, args.seed)
     rows = []
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the producer's retries during a broker outage
     with Chaos(base, args.workers) as chaos:
         for name in args.scenarios:
-            rows.append(scenario(chaos, name, lines, args.rate, args.seed))
+            with chaos.broker_for(name):
+                rows.append(scenario(chaos, name, lines, args.rate, args.seed))
             print(rows[-1].row(), flush=True)
     print(f"\n{args.posts} posts per scenario at {args.rate:g}/s, {args.workers} workers and a teacher role\n")
     print(HEADER)
