@@ -11,8 +11,8 @@ A third of the way in, the fault:
 
 * ``kill``: one of the workers is killed with SIGKILL and started again a second later, as the
   supervisor of ``sentimon up`` would;
-* ``broker``: Tansu, on S3 storage, is killed and started again on the same port and bucket after a
-  pause;
+* ``broker``: Tansu, on S3 storage (with the fetch wait ``sentimon up --durable`` gives the roles),
+  is killed and started again on the same port and bucket after a pause;
 * ``redis``: Redis is shut down (saving its data), and started again after a pause;
 * ``redis-flush``: Redis loses everything: the roles are stopped, Redis comes back empty,
   ``sentimon rebuild-aggregates`` recounts, the roles start again (the README's procedure);
@@ -68,6 +68,7 @@ from sentimon.records import Post, Verdict
 from sentimon.redis_layout import SCORE_SUM, Keys
 from sentimon.settings import ENV_PREFIX, Settings
 from stream.broker import HOST, Broker, S3Server, free_port
+from stream.embedded import DURABLE_FETCH_WAIT_MS
 from stream.rebuild import TopicReader, rebuild
 from stream.topics import bootstrap_servers, ensure_topics, isolated
 from stream.worker import settings_env, worker_command
@@ -305,9 +306,8 @@ class Chaos:
 
     @contextmanager
     def broker_for(self, name: str) -> Iterator[Broker]:
-        """A Tansu of the scenario's own: in memory, except for the broker restart, which only S3 storage
-        survives (measured here: Tansu on ``moto_server`` storage is several times slower, its
-        consumer-group writes conflicting, so every other scenario runs on the default)."""
+        """A Tansu of the scenario's own: in memory (the default, and several times faster here than on
+        ``moto_server`` storage), except for the broker restart, which only S3 storage survives."""
         s3 = S3Server(log=self._log(f"{name}-s3")).start() if name == "broker" else None
         log = self._log(f"{name}-broker")
         self.broker = (Broker.on_s3(s3, log=log) if s3 else Broker(log=log)).start()
@@ -320,10 +320,13 @@ class Chaos:
                 s3.stop()
 
     def settings_for(self, name: str) -> Settings:
+        """The scenario's settings; on S3 storage with the fetch wait ``sentimon up --durable`` gives."""
         assert self.broker is not None
         tag = f"chaos-{name}-{uuid.uuid4().hex[:6]}"
+        fetch_wait = max(self.base.fetch_max_wait_ms, DURABLE_FETCH_WAIT_MS if name == "broker" else 0)
         return isolated(self.base, tag, self.broker.url).model_copy(
             update={
+                "fetch_max_wait_ms": fetch_wait,
                 "redis_url": self.redis.url,
                 "metrics_port": -1,
                 "teacher_backends": ["openai"],
