@@ -61,9 +61,9 @@ import redis
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
-from bench.common import OUT_DIR, TWEETEVAL, tweeteval_test
+from bench.common import OUT_DIR
+from bench.stream_e2e import bench_texts
 from distill.bootstrap import ensure_default_student
-from distill.data import read_jsonl, seed_corpus_path
 from sentimon.records import Post, Verdict
 from sentimon.redis_layout import SCORE_SUM, Keys
 from sentimon.settings import ENV_PREFIX, Settings
@@ -409,14 +409,6 @@ def rebuild_aggregates(run: Run) -> None:
 
 
 # --- the stream --------------------------------------------------------------------------------
-def texts(settings: Settings, n: int, seed: int) -> list[str]:
-    examples = tweeteval_test(TWEETEVAL, n, seed)
-    found = (
-        [e.text for e in examples] if examples else [e.text for e in read_jsonl(seed_corpus_path(settings)).examples]
-    )
-    return (found * (n // len(found) + 1))[:n]
-
-
 def posts_of(tag: str, lines: list[str], seed: int) -> list[Post]:
     rng = random.Random(seed)
     return [Post(id=f"{tag}-{i}", text=text, brand=[rng.choice(BRANDS)]) for i, text in enumerate(lines)]
@@ -655,7 +647,7 @@ def main() -> None:
 
     base = Settings()
     print(f"student {ensure_default_student(base, progress=False)}", flush=True)
-    lines = texts(base, args.posts, args.seed)
+    lines = bench_texts(base, args.posts, args.seed)
     rows = []
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the producer's retries during a broker outage
     with Chaos(base, args.workers) as chaos:
