@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 from models.registry import Registry
 from models.student import RuntimeOptions
 from sentimon.records import Alert
+from stream.abandon import StopLatch
 from stream.aggregates import Aggregator
 from stream.alert_summary import Summarizer, SummaryConfig
 from stream.backlog import BacklogProbe
@@ -113,7 +114,9 @@ async def teacher_role(ctx: RoleContext) -> None:
 
     settings = ctx.settings
     built = await build_teacher(settings)
-    desk = TeacherDesk(settings, ctx.redis, built)
+    stop = StopLatch()  # at stop, posts waiting on the teacher are given up and read again (stream/abandon.py)
+    ctx.on_stop_signal.append(stop.stop)
+    desk = TeacherDesk(settings, ctx.redis, built, stop)
     teacher = TeacherPipeline(settings, ctx.outbox, desk, ctx.ledger(), ctx.metrics)
     # More posts per batch than requests in flight: the rest queue by deadline (models.teacher.slots), so a
     # hanging teacher makes them fall back at their own deadlines instead of being read only after it.

@@ -45,6 +45,12 @@ KILL_WAIT_SECONDS = 0.5
 COUNT_SECONDS = 1.5
 """At most this long counting undecided posts: a slow broker costs the report, not the bound."""
 S3_SNAPSHOT = "broker-s3"
+DURABLE_FETCH_WAIT_MS = 500
+"""Fetch wait the roles get with ``--durable`` unless one is set. Tansu serves a fetch on S3 storage by listing
+the partition's objects, so the default wait (tens of ms) has every idle consumer ask the S3 server
+for listings dozens of times a second: measured (``bench/chaos.py``, broker restarted under load),
+two scoring workers then decided about one post a second for minutes; at 500 ms they were back at
+once, for some latency (Tansu holds an empty fetch for the whole wait)."""
 
 
 class StackError(RuntimeError):
@@ -175,7 +181,7 @@ class Stack:
         return self._broker.url
 
     def _child_env(self, broker_url: str, redis_url: str) -> dict[str, str]:
-        return {
+        env = {
             **os.environ,
             **embedded_env(self.settings, demo=self.demo_speed is not None),
             "SENTIMON_BROKER_URL": broker_url,
@@ -184,6 +190,9 @@ class Stack:
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
         }
+        if self.durable and "fetch_max_wait_ms" not in self.settings.model_fields_set:  # a user's own choice wins
+            env["SENTIMON_FETCH_MAX_WAIT_MS"] = str(max(self.settings.fetch_max_wait_ms, DURABLE_FETCH_WAIT_MS))
+        return env
 
     def _plan(self) -> Iterator[Child]:
         me = cli_command()

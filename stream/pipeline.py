@@ -22,6 +22,7 @@ from models.types import Prediction
 from sentimon.records import Alert, Escalation, Flag, Post, Probs, Verdict, latency_seconds, utcnow
 from sentimon.redis_layout import brands_of
 from sentimon.settings import Settings
+from stream.abandon import BatchAbandoned
 from stream.aggregates import Aggregator
 from stream.dead_letters import DUPLICATE_ID, INVALID_ESCALATION, INVALID_VERDICT, DeadLetters, Rejection, reason
 from stream.deferral import Deferral, Released
@@ -288,7 +289,10 @@ class TeacherPipeline:
 
         Publishing one by one keeps a post whose teacher answered (or whose deadline passed) from
         waiting for the slowest post of its batch; the offsets are still committed only after the
-        whole batch, and the ledger mark skips what a redelivery would decide twice.
+        whole batch, and the ledger mark skips what a redelivery would decide twice. Every post's
+        work ends before this returns or raises, so none is left publishing behind it; when the
+        role is stopping, the posts still waiting on the teacher are given up and the batch with
+        them (:class:`stream.abandon.BatchAbandoned`), to be read again.
         """
         self._metrics.count_processed(len(batch))
         parsed, dead = self._dead.parse(batch, Escalation, INVALID_ESCALATION)
@@ -298,7 +302,15 @@ class TeacherPipeline:
         stages = await self._ledger.stages(list(escalations))
         todo = [e for post_id, e in escalations.items() if stages.get(post_id) is not Stage.TEACHER]
         self._metrics.redelivered.inc(len(batch) - len(dead) - len(todo))
-        await asyncio.gather(*(self._decide(e) for e in todo), self._outbox.publish(self._topics.dlq, dead))
+        outcomes = await asyncio.gather(
+            *(self._decide(e) for e in todo), self._outbox.publish(self._topics.dlq, dead), return_exceptions=True
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        abandoned = [e for e in errors if isinstance(e, BatchAbandoned)]
+        if abandoned:
+            raise BatchAbandoned(f"{len(abandoned)} of {len(todo)} escalations given up at stop")
+        if errors:
+            raise errors[0]
 
     async def _decide(self, escalation: Escalation) -> None:
         verdict, labels = await self._desk.decide(escalation)

@@ -16,6 +16,9 @@ succeeded is never run again. A half that failed may have done part of its work 
 some verdicts) before failing; running it again is safe for the same reason a redelivery is: the
 ledger skips posts already decided and the aggregates count a post id once.
 
+A batch given up because the process is stopping (:class:`stream.abandon.BatchAbandoned`) is no
+failure: it passes straight through, to be read again after the next start.
+
 The deferral sweep uses the same guard for the parked replies it takes: one reply that cannot be
 scored would otherwise hold back every other reply taken with it, claim after claim.
 """
@@ -32,6 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from stream.abandon import BatchAbandoned
 from stream.dead_letters import PROCESSING_ERROR, Rejection, reason
 
 log = logging.getLogger(__name__)
@@ -119,6 +123,8 @@ class PoisonGuard(Generic[T]):
             try:
                 await self._handle(batch)
                 return None
+            except BatchAbandoned:
+                raise
             except Exception as exc:
                 delay = next(delays)
                 if is_transient(exc):

@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
+from stream.abandon import BatchAbandoned, leave_unacked
 from stream.dead_letters import DeadLetters
 from stream.ledger import Ledger
 from stream.metrics import WorkerMetrics
@@ -100,7 +101,11 @@ class RoleContext:
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
             async for events in stream.take_events(batch_size, within=within):
-                await guard.run([incoming(event) for event in events])
+                try:
+                    await guard.run([incoming(event) for event in events])
+                except BatchAbandoned as abandoned:
+                    leave_unacked(events)
+                    log.info("%s: %s; the batch of %d is read again after the next start", name, abandoned, len(events))
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)

@@ -18,6 +18,9 @@ flagged ``teacher_timeout`` as well, and one that arrives already past it is
 not asked at all: a teacher hanging, or far behind, delays no verdict longer
 than the deadline.
 
+When the role is told to stop, questions still waiting on the teacher are given up at once
+(:mod:`stream.abandon`): their posts are read again after the next start, not decided now.
+
 Each call's cost is accounted per backend, in Redis (``Keys.stats_teacher``,
 for the dashboard) and as Prometheus counters (for operators), including the
 calls an ensemble made to members that failed while another answered.
@@ -40,6 +43,7 @@ from sentimon.labels import POLARITIES, Polarity
 from sentimon.records import Escalation, Flag, TeacherLabel, Verdict, latency_seconds, utcnow
 from sentimon.redis_layout import Keys, brands_of
 from sentimon.settings import Settings
+from stream.abandon import BatchAbandoned, StopLatch
 from stream.quality import AuditPair
 from stream.quality_store import QualityStore
 
@@ -62,13 +66,17 @@ DEADLINE_SLACK_SECONDS = 0.5
 
 
 class TeacherDesk:
-    def __init__(self, settings: Settings, redis: aioredis.Redis, teacher: Teacher) -> None:
+    def __init__(
+        self, settings: Settings, redis: aioredis.Redis, teacher: Teacher, stop: StopLatch | None = None
+    ) -> None:
+        """``stop``, once set, gives up the questions in flight (:class:`BatchAbandoned`) and asks no more."""
         self._redis = redis
         self._keys = Keys(settings.redis_prefix)
         self._teacher = teacher
         self._price_per_token = settings.teacher_cost_per_1k_tokens / 1000
         self._quality = QualityStore.of(redis, settings)
         self._deadline_seconds = settings.teacher_deadline_seconds
+        self._stop = stop or StopLatch()
 
     def _seconds_left(self, escalation: Escalation) -> float:
         # A post "from the future" (clocks apart) counts as just received: its age is never negative.
@@ -87,11 +95,11 @@ class TeacherDesk:
         query = TeacherQuery(post_id=post.id, text=post.text, context=escalation.context, deadline=started + left)
         try:
             async with asyncio.timeout(left + DEADLINE_SLACK_SECONDS):
-                answer = await self._teacher.ask(query)
+                answer = await self._stop.unless_stopped(self._teacher.ask(query))
             if answer.polarity not in POLARITIES:
                 # Backends validate their answers; one that slips through is garbage, never a label or an audit.
                 raise ValueError(f"teacher {answer.teacher} answered polarity {answer.polarity!r}")
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, BatchAbandoned):
             raise
         except Exception as exc:
             # Every failure, a bug in a backend included: the post still needs its one verdict.
