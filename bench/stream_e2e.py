@@ -12,7 +12,7 @@ default one is built first when the registry is empty):
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
    runs it (its own process, the serving model, TweetEval examples, niced by ``SENTIMON_TRAIN_NICE``
-   with ``SENTIMON_TRAIN_THREADS`` PyTorch threads), stopped once the posts are in. Goal: p95
+   and ``SENTIMON_TRAIN_IDLE_CLASS``, with ``SENTIMON_TRAIN_THREADS`` PyTorch threads), stopped once the posts are in. Goal: p95
    within 2× of phase 3.
 
 Every post is accepted by the student (``accept_threshold`` = 0, no audits: no teacher runs here,
@@ -146,7 +146,7 @@ def train_until_stopped(settings: Settings, examples: Sequence[Example]) -> None
     against the publisher and measure Python's lock instead of the cores. What it learns is
     thrown away.
     """
-    lower_priority(settings.train_nice)
+    lower_priority(settings.train_nice, settings.train_idle_class)
     registry = Registry.of(settings)
     version = registry.current()
     assert version is not None, "serving_student registered one"

@@ -51,13 +51,14 @@ def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure() 
     assert round_due(policy, 50, 60, last_failed=True)
 
 
-def test_rounds_run_on_a_thread_that_yields_the_cpu_to_scoring(settings: Settings) -> None:
-    settings = settings.model_copy(update={"train_nice": 7})
+@pytest.mark.parametrize("idle_class", [True, False])
+def test_rounds_run_on_a_thread_that_yields_the_cpu_to_scoring(settings: Settings, idle_class: bool) -> None:
+    settings = settings.model_copy(update={"train_nice": 7, "train_idle_class": idle_class})
     retrainer = offline_retrainer(settings)
-    ours = os.nice(0)
-    # The round thread is niced; the event loop's thread (this one) keeps its priority.
-    assert retrainer.round_niceness() == min(19, ours + 7)
-    assert os.nice(0) == ours
+    ours, our_policy = os.nice(0), os.sched_getscheduler(0)
+    # The round thread is niced (and in the idle class if asked); the event loop's thread (this one) keeps its own.
+    assert retrainer.round_priority() == (min(19, ours + 7), os.SCHED_IDLE if idle_class else our_policy)
+    assert (os.nice(0), os.sched_getscheduler(0)) == (ours, our_policy)
 
 
 @pytest.mark.slow
