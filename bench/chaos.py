@@ -68,7 +68,7 @@ from sentimon.records import Post, Verdict
 from sentimon.redis_layout import SCORE_SUM, Keys
 from sentimon.settings import ENV_PREFIX, Settings
 from stream.broker import HOST, Broker, S3Server, free_port
-from stream.embedded import DURABLE_FETCH_WAIT_MS
+from stream.embedded import DURABLE_FETCH_WAIT_MS, redis_answers
 from stream.rebuild import TopicReader, rebuild
 from stream.topics import bootstrap_servers, ensure_topics, isolated
 from stream.worker import settings_env, worker_command
@@ -193,19 +193,10 @@ class OwnRedis:
             [*command, "--dir", str(self.directory)], stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 15
-        while not self.answers():
+        while not redis_answers(self.url, 0.5):
             if time.monotonic() > deadline or self._process.poll() is not None:
                 raise SystemExit("redis-server did not start")
             time.sleep(0.1)
-
-    def answers(self) -> bool:
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
 
     def shutdown(self, *, save: bool) -> None:
         """SHUTDOWN SAVE writes the data set to ``directory`` for the next start; NOSAVE loses it."""

@@ -57,8 +57,9 @@ class StackError(RuntimeError):
     """Something the stack needs is missing; the message says what to install or set."""
 
 
-def _redis_answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=1.0)
+def redis_answers(url: str, connect_timeout: float = 1.0) -> bool:
+    """Whether a Redis server answers PING at ``url`` now."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=connect_timeout)
     try:
         return bool(client.ping())
     except redis.RedisError:
@@ -144,7 +145,7 @@ class Stack:
     # --- start-up --------------------------------------------------------------------------
     def _ensure_redis(self) -> str:
         """Use the configured Redis when it answers; otherwise start a throw-away one on a free port."""
-        if _redis_answers(self.settings.redis_url):
+        if redis_answers(self.settings.redis_url):
             return self.settings.redis_url
         binary = shutil.which("redis-server")
         if binary is None:
@@ -161,7 +162,7 @@ class Stack:
         )
         url = f"redis://127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
-        while not _redis_answers(url):
+        while not redis_answers(url):
             if time.monotonic() > deadline or self._redis.poll() is not None:
                 raise StackError(f"redis-server did not start; see {self.log_dir / 'redis.log'}")
             time.sleep(0.1)

@@ -18,13 +18,11 @@ from models.teacher.types import TeacherAnswer, TeacherQuery
 from sentimon.records import Escalation, Post, Probs, TeacherLabel, Verdict
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from stream.deferral import Deferral
 from stream.ledger import Ledger
 from stream.metrics import WorkerMetrics
-from stream.pipeline import PostPipeline, TeacherPipeline
+from stream.pipeline import TeacherPipeline
 from stream.quality import AccuracyEstimator
 from stream.quality_store import QualityStore
-from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
 from stream.steering import AuditSampler, Steering, SteeringConfig
 from stream.steward import LiveRouting, QualitySteward, initial_plan
@@ -32,7 +30,7 @@ from stream.teacher_factory import build_teacher
 from stream.teaching import TeacherDesk
 from stream.topics import TopicNames
 from tests.fixtures.teacher import ChatCompletionsServer
-from tests.stream.pipeline_support import ListOutbox, incoming
+from tests.stream.pipeline_support import ListOutbox, incoming, post_pipeline
 from tests.stream.posts import make_posts
 
 
@@ -43,23 +41,13 @@ class Worker:
         self.settings = settings
         self.outbox = ListOutbox()
         self.scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
-        keys = Keys(settings.redis_prefix)
         steering = Steering(SteeringConfig.from_settings(settings))
         self.store = QualityStore.of(aredis, settings)
         self.live = LiveRouting(
             initial_plan(steering.config, self.scorer.holder.version), self.store, AuditSampler(random.Random(seed))
         )
         metrics = WorkerMetrics("worker", f"test-{seed}")
-        self.pipeline = PostPipeline(
-            settings,
-            self.outbox,
-            self.scorer,
-            Ledger(aredis, keys, settings.context_ttl_seconds),
-            Deferral(aredis, keys, settings),
-            TeacherBudget(aredis, keys, settings),
-            metrics,
-            self.live,
-        )
+        self.pipeline = post_pipeline(settings, aredis, self.outbox, self.scorer, metrics, self.live)
         estimator = AccuracyEstimator(
             settings.teacher_assumed_accuracy, settings.quality_window_seconds, settings.quality_stale_seconds
         )

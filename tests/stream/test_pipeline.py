@@ -20,19 +20,16 @@ from sentimon.records import DlqRecord, Post, Verdict
 from sentimon.redis_layout import VOLUME, Keys, brands_of, pol_field, window_start_of
 from sentimon.settings import Settings
 from stream.aggregates import Aggregator
-from stream.deferral import Deferral
-from stream.ledger import Ledger
 from stream.metrics import WorkerMetrics
-from stream.pipeline import AggregatePipeline, PostPipeline
+from stream.pipeline import AggregatePipeline
 from stream.quality_store import QualityStore
-from stream.routing import TeacherBudget
 from stream.scoring import BatchScorer, ModelHolder
 from stream.steering import Steering, SteeringConfig
 from stream.steward import LiveRouting, initial_plan
 from stream.topics import TopicNames
 from stream.types import Incoming, OutMessage
 from tests.stream.malformed import MALFORMED
-from tests.stream.pipeline_support import ListOutbox, incoming
+from tests.stream.pipeline_support import ListOutbox, incoming, post_pipeline
 from tests.stream.posts import make_posts
 
 
@@ -48,16 +45,7 @@ class Pipelines:
         self.scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
         steering = Steering(SteeringConfig.from_settings(settings))
         live = LiveRouting(initial_plan(steering.config, self.scorer.holder.version), QualityStore.of(aredis, settings))
-        self.posts = PostPipeline(
-            settings,
-            self.outbox,
-            self.scorer,
-            Ledger(aredis, keys, settings.context_ttl_seconds),
-            Deferral(aredis, keys, settings),
-            TeacherBudget(aredis, keys, settings),
-            self.metrics,
-            live,
-        )
+        self.posts = post_pipeline(settings, aredis, self.outbox, self.scorer, self.metrics, live)
         self.aggregates = AggregatePipeline(settings, self.outbox, Aggregator(aredis, keys, settings), self.metrics)
 
     async def post(self, messages: Sequence[OutMessage], first_offset: int = 0) -> list[Incoming]:
