@@ -12,8 +12,12 @@ The same stream, with the same teacher answers, also runs under two baselines:
 
 * **teacher-only**: every post to the teacher;
 * **naive loop**: a fixed accept threshold (by default the one that spends the call share on the
-  first tenth, so both loops are compared at about the same share), and after each tenth one epoch
-  on the last 3,000 teacher labels, promoted without a gate.
+  first tenth; never more than the call share of a tenth), and after each tenth one epoch on the
+  last 3,000 teacher labels, promoted without a gate.
+
+With ``--memory`` the live loop runs a second time with the label memory (:mod:`stream.memory`).
+It prints two live estimates per tenth: the audits' (with its interval) and the calibration's (the
+mean live-calibrated probability of every verdict).
 
 and the stream's **in-domain ceiling**: the starting student fine-tuned on the first 70 % of the
 stream's gold labels, scored on the rest, which says how learnable the stream is.
