@@ -74,6 +74,7 @@ from sentimon.settings import Settings
 from stream.memory import LabelMemory, memory_keys
 from stream.quality import AccuracyEstimator, AuditPair, Tallies, Tally, true_accuracy
 from stream.steering import AuditSampler, Steering, SteeringConfig
+from stream.steward import initial_plan
 from stream.trainer_role import lower_priority
 
 TENTHS = 10
@@ -317,7 +318,12 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, m
             served = np.array([p.probs for p in student.predict(texts)])
             keys = memory_keys(student.logits(texts)) if memory is not None else None
             calibration = steering.calibrate(pairs, student.version, step)
-            plan = steering.plan(np.array(recent[-RECENT_POSTS:]), pairs, student.version, calibration)
+            # Before any post was scored the workers route by the warm-up plan, as in the live system.
+            plan = (
+                steering.plan(np.array(recent[-RECENT_POSTS:]), pairs, student.version, calibration)
+                if recent
+                else initial_plan(steering.config, student.version)
+            )
             probs = calibration.apply(served)
             confidence = probs.max(axis=1)
             allowance = min(allowance + args.call_share * len(rows), 2.0 * args.call_share * STEP)
