@@ -3,8 +3,16 @@
 * ``semeval``: the SemEval-2017 train pool (tweets from 2013 to 2016) in the order its source files
   were published, so topics, slang and class mix move as the years do.
 * ``domain``: a domain shift in three equal legs: tweets (TweetEval's test split), then Reddit
-  comments (GoEmotions, mapped to polarity by the paper's sentiment groups), then film reviews
-  (SST-5, very negative/negative → negative, neutral, positive/very positive → positive).
+  comments (GoEmotions' test split, mapped to polarity by the paper's sentiment groups), then film
+  reviews (SST-5's test split, very negative/negative → negative, neutral, positive/very positive →
+  positive).
+* ``crisis``: a prior shift on one domain: TweetEval's test tweets drawn into four phases whose
+  polarity mix moves as a brand's does (the test split's own mix, a launch with many positive
+  posts, a crisis with many negative ones, a mostly neutral recovery), shuffled within a phase.
+
+Which student may judge which stream: the shipped default student was trained on the SemEval-2017
+pool (and GoEmotions train, TweetEval val for selection), so only streams made of test splits
+(:data:`UNSEEN_BY_DEFAULT`) judge it; ``semeval`` judges the seed-only student.
 
 A short run keeps every k-th post rather than the first n, so even a few thousand posts span the
 whole drift.
@@ -12,6 +20,7 @@ whole drift.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +28,16 @@ from pathlib import Path
 from distill.data import Example, read_tweeteval, read_tweeteval_pool
 from sentimon.labels import POLARITIES
 
-STREAMS = ("semeval", "domain")
+STREAMS = ("semeval", "domain", "crisis")
+# Streams built from test splits only: texts the shipped default student never trained or was selected on.
+UNSEEN_BY_DEFAULT = ("domain", "crisis")
+# The crisis stream's phases: (name, share of negative, neutral, positive posts), in POLARITIES order.
+_CRISIS_PHASES = (
+    ("calm", (0.32, 0.48, 0.20)),
+    ("launch", (0.15, 0.35, 0.50)),
+    ("crisis", (0.65, 0.25, 0.10)),
+    ("recovery", (0.25, 0.60, 0.15)),
+)
 # GoEmotions' sentiment groups (group/labels.txt order); "ambiguous" carries no polarity.
 _GOEMOTIONS_GROUPS = ("ambiguous", "negative", "neutral", "positive")
 _SST5_POLARITY = {1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"}
@@ -42,6 +60,8 @@ def build_stream(name: str, data: Path, posts: int) -> list[Post]:
         full = _semeval(data)
     elif name == "domain":
         full = _domain(data, posts)
+    elif name == "crisis":
+        full = _crisis(data)
     else:
         raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS)}")
     return _every_kth(full, posts)
@@ -86,6 +106,25 @@ def _domain(data: Path, posts: int) -> list[Post]:
     for leg, examples in legs:
         kept = _every_kth([Post(f"{leg}-{i}", e.text, str(e.polarity), leg) for i, e in enumerate(examples)], size)
         stream.extend(kept)
+    return stream
+
+
+def _crisis(data: Path) -> list[Post]:
+    """Equal phases, each as long as the scarcest class allows, drawn without replacement."""
+    examples = read_tweeteval(data / "tweeteval_sentiment", "test")
+    rng = random.Random(13)
+    by_class: dict[str, list[int]] = {p: [] for p in POLARITIES}
+    for i, example in enumerate(examples):
+        by_class[str(example.polarity)].append(i)
+    for indices in by_class.values():
+        rng.shuffle(indices)
+    need = {p: sum(mix[c] for _, mix in _CRISIS_PHASES) for c, p in enumerate(POLARITIES)}
+    length = min(int(len(by_class[p]) / need[p]) for p in POLARITIES if need[p] > 0)
+    stream = []
+    for phase, mix in _CRISIS_PHASES:
+        drawn = [(p, by_class[p].pop()) for c, p in enumerate(POLARITIES) for _ in range(round(length * mix[c]))]
+        rng.shuffle(drawn)
+        stream.extend(Post(f"crisis-{i}", examples[i].text, polarity, phase) for polarity, i in drawn)
     return stream
 
 

@@ -12,17 +12,27 @@ The same stream, with the same teacher answers, also runs under two baselines:
 
 * **teacher-only**: every post to the teacher;
 * **naive loop**: a fixed accept threshold (by default the one that spends the call share on the
-  first tenth, so both loops are compared at about the same share), and after each tenth one epoch
-  on the last 3,000 teacher labels, promoted without a gate.
+  first tenth; never more than the call share of a tenth), and after each tenth one epoch on the
+  last 3,000 teacher labels, promoted without a gate.
+
+With ``--memory`` the live loop runs a second time with the label memory (:mod:`stream.memory`).
+It prints two live estimates per tenth: the audits' (with its interval) and the calibration's (the
+mean live-calibrated probability of every verdict).
 
 and the stream's **in-domain ceiling**: the starting student fine-tuned on the first 70 % of the
 stream's gold labels, scored on the rest, which says how learnable the stream is.
 
-Every run starts from the seed-only student (built once from the shipped seed corpus into
-``bench/out/replay-seed``), never from the configured registry, whose default student may have
-been trained on these very tweets.
+Every run starts from a fresh copy of one of two students, never from the configured registry:
 
-    python -m bench.stream_replay [--streams semeval domain] [--posts 3000] [--noise 0.1]
+* ``--student default`` (the default): the product's shipped student, exported to int8 from
+  ``distill/default/student.safetensors`` into ``bench/out/replay-default``, exactly as a fresh
+  deployment starts. It was trained on the SemEval-2017 pool and GoEmotions train, and selected on
+  TweetEval val, so it may only judge streams of texts it has never seen
+  (:data:`bench.replay_streams.UNSEEN_BY_DEFAULT`); asking for another is an error.
+* ``--student seed``: the student trained on the shipped seed corpus alone (into
+  ``bench/out/replay-seed``), which has seen none of the streams.
+
+    python -m bench.stream_replay [--student default] [--streams domain crisis] [--posts 3000] [--noise 0.1]
 
 Prints a table per stream and writes ``bench/out/stream_replay.png``.
 """
@@ -46,7 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import OUT_DIR, SHARED_DATA, scores
-from bench.replay_streams import STREAMS, Post, build_stream
+from bench.replay_streams import STREAMS, UNSEEN_BY_DEFAULT, Post, build_stream
 from distill.bootstrap import VALIDATION_FRACTION, ensure_default_student
 from distill.data import Example, seed_split, split_validation
 from distill.export import ParityError
@@ -61,14 +71,17 @@ from models.teacher.types import TeacherAnswer, TeacherQuery
 from sentimon.labels import POLARITIES
 from sentimon.records import TeacherLabel
 from sentimon.settings import Settings
-from stream.quality import AccuracyEstimator, AuditPair, Tallies, Tally
+from stream.memory import LabelMemory, memory_keys
+from stream.quality import AccuracyEstimator, AuditPair, Tallies, Tally, true_accuracy
 from stream.steering import AuditSampler, Steering, SteeringConfig
+from stream.steward import initial_plan
 from stream.trainer_role import lower_priority
 
 TENTHS = 10
 NAIVE_LAST_LABELS = 3000
 CEILING_TRAIN_SHARE = 0.7
-SEED_DIR = OUT_DIR / "replay-seed"
+# Where each starting student is built once: the shipped checkpoint exported, or the seed-only one.
+STUDENT_DIRS = {"default": OUT_DIR / "replay-default", "seed": OUT_DIR / "replay-seed"}
 # Posts scored per step: the micro-batch a worker would take, and how often the router re-plans.
 STEP = 100
 # Recent served probabilities the router chooses its threshold from.
@@ -91,6 +104,8 @@ class Run:
     called: np.ndarray  # the teacher was asked (escalation or audit)
     version: list[str]
     estimates: list[tuple[float, float, float] | None] = field(default_factory=list)  # per tenth
+    # Per post, the accuracy the live calibration expects of its verdict (the teacher's: its assumed accuracy).
+    expected: np.ndarray = field(default_factory=lambda: np.zeros(0))
     rounds: list[tuple[int, RoundResult, float]] = field(default_factory=list)  # (post index, result, seconds)
     latency: tuple[float, float] | None = None  # scoring p95 ms: idle, during the first round
 
@@ -141,7 +156,13 @@ class Replay:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data directory")
-    parser.add_argument("--streams", nargs="+", default=list(STREAMS), choices=STREAMS)
+    parser.add_argument(
+        "--student",
+        choices=tuple(STUDENT_DIRS),
+        default="default",
+        help="starting student: the shipped default (unseen streams only) or the seed-corpus-only one",
+    )
+    parser.add_argument("--streams", nargs="+", default=None, choices=STREAMS, help="default: every allowed one")
     parser.add_argument("--posts", type=int, default=3000, help="posts per stream (0 = the whole stream)")
     parser.add_argument("--noise", type=float, default=0.1, help="share of wrong oracle answers")
     parser.add_argument("--call-share", type=float, default=0.1, help="teacher budget: share of posts")
@@ -157,35 +178,45 @@ def main() -> None:
         help="the naive loop's fixed accept threshold (default: the one spending --call-share on the first tenth)",
     )
     parser.add_argument("--latency", action="store_true", help="measure scoring p95 during the first round")
+    parser.add_argument(
+        "--memory", action="store_true", help="also run the live loop with the label memory (stream.memory)"
+    )
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    settings = Settings(data_dir=SEED_DIR).model_copy(
+    streams = args.streams or [s for s in STREAMS if args.student == "seed" or s in UNSEEN_BY_DEFAULT]
+    seen = [s for s in streams if args.student == "default" and s not in UNSEEN_BY_DEFAULT]
+    if seen:
+        parser.error(f"the default student was trained on stream(s) {', '.join(seen)}: judge them with --student seed")
+    settings = Settings(data_dir=STUDENT_DIRS[args.student]).model_copy(
         update={
+            "student_checkpoint": "default" if args.student == "default" else "",
             "train_epochs": args.epochs,
             "retrain_max_examples": args.max_examples,
             "train_threads": args.threads,
             "teacher_oracle_noise": args.noise,
         }
     )
-    seed_version = ensure_default_student(settings, progress=False, from_seed=True)
-    print(f"\nStream replay: starting student {seed_version} (seed corpus only), oracle at {args.noise:.0%} noise,")
+    start_version = ensure_default_student(settings, progress=False, from_seed=args.student == "seed")
+    print(f"\nStream replay: starting student {start_version} ({args.student}), oracle at {args.noise:.0%} noise,")
     print(
         f"teacher budget {args.call_share:.0%} of posts, a round every {args.round_every} new labels"
         f" ({args.epochs} epochs, at most {args.max_examples} examples, {args.threads} thread(s))"
     )
     figures = []
-    for name in args.streams:
+    for name in streams:
         posts = build_stream(name, args.data, args.posts)
         replay = Replay(name, posts, np.array([POLARITIES.index(p.polarity) for p in posts]), oracle(posts, args))
         started = time.perf_counter()
         teacher_only = teacher_only_run(replay)
         naive = naive_run(replay, settings, args)
-        loop = sentimon_run(replay, settings, args)
+        runs = [teacher_only, naive, sentimon_run(replay, settings, args, None)]
+        if args.memory:
+            runs.append(sentimon_run(replay, settings, args, LabelMemory()))
         ceiling = ceiling_accuracy(replay, settings, args)
-        report(replay, [teacher_only, naive, loop], ceiling, time.perf_counter() - started)
-        figures.append((replay, [teacher_only, naive, loop], ceiling))
+        report(replay, runs, ceiling, time.perf_counter() - started)
+        figures.append((replay, runs, ceiling))
     plot(figures, args.out / "stream_replay.png")
 
 
@@ -203,7 +234,7 @@ def oracle(posts: Sequence[Post], args: argparse.Namespace) -> list[TeacherAnswe
 
 @contextmanager
 def scratch_run(settings: Settings) -> Iterator[tuple[Settings, Registry]]:
-    """A throwaway data directory holding a copy of the seed-only registry."""
+    """A throwaway data directory holding a copy of the starting student's registry."""
     with tempfile.TemporaryDirectory(prefix="sentimon-replay-") as scratch:
         run = settings.model_copy(update={"data_dir": Path(scratch)})
         shutil.copytree(settings.registry_dir, run.registry_dir)
@@ -222,7 +253,8 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
     """Fixed threshold; after each tenth, one epoch on the last 3,000 teacher labels, promoted ungated.
 
     Unless given, the threshold is the one that sends ``--call-share`` of the first tenth to the
-    teacher, so that both loops are compared at about the same call share.
+    teacher; the budget caps it too (the least confident posts below the threshold, at most
+    ``--call-share`` of each tenth), so that both loops are compared at no more than the same share.
     """
     result = Run.empty("naive loop", len(replay.posts))
     labels: list[Example] = []
@@ -235,10 +267,14 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
             if threshold is None:  # fixed from here on: the one that spends the call share on the first tenth
                 threshold = float(np.quantile([p.max_prob for p in predictions], args.call_share))
                 print(f"  naive: fixed threshold {threshold:.4f}")
-            for i, prediction in enumerate(predictions, start=tenth.start):
+            confidence = np.array([p.max_prob for p in predictions])
+            # Never more than the budget: the least confident posts below the threshold, up to the call share.
+            doubtful = [j for j in np.argsort(confidence, kind="stable") if confidence[j] < threshold]
+            asked = set(doubtful[: int(args.call_share * len(predictions))])
+            for j, (i, prediction) in enumerate(enumerate(predictions, start=tenth.start)):
                 result.student[i] = POLARITIES.index(prediction.polarity)
                 result.accepted[i] = prediction.max_prob >= threshold
-                result.called[i] = not result.accepted[i]
+                result.called[i] = j in asked
                 result.decided[i] = replay.teacher[i] if result.called[i] else result.student[i]
                 result.version[i] = student.version
                 if result.called[i]:
@@ -258,10 +294,15 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
     return result
 
 
-def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> Run:
-    """The live loop: steering, audits, label store, rounds on the deterministic clock, gate, hot swap."""
+def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, memory: LabelMemory | None) -> Run:
+    """The live loop: steering, audits, label store, rounds on the deterministic clock, gate, hot swap.
+
+    With a ``memory``, it answers the doubtful posts it is sure of in place of the teacher, and each
+    call it saves goes to the next least confident post, so both variants spend the same calls.
+    """
     n = len(replay.posts)
-    result = Run.empty("sentimon", n)
+    result = Run.empty("sentimon" if memory is None else "sentimon+memory", n)
+    result.expected = np.zeros(n)
     steering = Steering(SteeringConfig(target_call_share=args.call_share, teacher_accuracy=1 - args.noise))
     sampler = AuditSampler(random.Random(13))
     brands = (replay.name,)
@@ -273,21 +314,33 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
         student = registry.load_runtime(RuntimeOptions.of(run))
         for step, start in enumerate(range(0, n, STEP), start=1):
             rows = list(range(start, min(n, start + STEP)))
-            served = np.array([p.probs for p in student.predict([replay.posts[i].text for i in rows])])
+            texts = [replay.posts[i].text for i in rows]
+            served = np.array([p.probs for p in student.predict(texts)])
+            keys = memory_keys(student.logits(texts)) if memory is not None else None
             calibration = steering.calibrate(pairs, student.version, step)
-            plan = steering.plan(np.array(recent[-RECENT_POSTS:]), pairs, student.version, calibration)
+            # Before any post was scored the workers route by the warm-up plan, as in the live system.
+            plan = (
+                steering.plan(np.array(recent[-RECENT_POSTS:]), pairs, student.version, calibration)
+                if recent
+                else initial_plan(steering.config, student.version)
+            )
             probs = calibration.apply(served)
             confidence = probs.max(axis=1)
             allowance = min(allowance + args.call_share * len(rows), 2.0 * args.call_share * STEP)
-            doubtful = [rows[j] for j in np.argsort(confidence, kind="stable") if confidence[j] < plan.threshold]
-            escalated = doubtful[: int(allowance)]
+            order = np.argsort(confidence, kind="stable")
+            doubtful = [j for j in order if confidence[j] < plan.threshold]
+            remembered = np.full(len(rows), -1)
+            if memory is not None and keys is not None and doubtful:
+                remembered[doubtful] = memory.answer(keys[doubtful])
+            escalated = [rows[j] for j in order if remembered[j] < 0][: min(int(allowance), len(doubtful))]
             allowance -= len(escalated)
-            confident = [i for i, c in zip(rows, confidence, strict=True) if c >= plan.threshold]
+            confident = [rows[j] for j in range(len(rows)) if confidence[j] >= plan.threshold and remembered[j] < 0]
+            confident = [i for i in confident if i not in set(escalated)]
             audits = sampler.pick(confident, [plan.audit_share_for(brands)] * len(confident))[: int(allowance)]
             allowance -= len(audits)
             for j, i in enumerate(rows):
-                result.student[i] = int(np.argmax(probs[j]))
-                result.accepted[i] = confidence[j] >= plan.threshold
+                result.student[i] = int(np.argmax(probs[j])) if remembered[j] < 0 else int(remembered[j])
+                result.accepted[i] = confidence[j] >= plan.threshold and remembered[j] < 0
                 result.version[i] = student.version
             asked = [(i, False) for i in escalated] + [(i, True) for i in audits]
             for i, audit in asked:
@@ -305,22 +358,41 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace) -
                     )
                 )
             result.decided[rows] = np.where(result.called[rows], replay.teacher[rows], result.student[rows])
+            result.expected[rows] = expected_accuracy(
+                probs, result.student[rows], calibration.examples > 0, 1 - args.noise
+            )
+            result.expected[[i for i, _ in asked]] = 1 - args.noise
+            if memory is not None and keys is not None and asked:
+                indices = [i for i, _ in asked]
+                ids = [replay.posts[i].id for i in indices]
+                memory.learn(ids, keys[[i - start for i in indices]], result.student[indices], replay.teacher[indices])
             store.add(replay.label(i, student.version, int(result.student[i]), audit) for i, audit in asked)
             recent.extend(tuple(p) for p in served)
             if store.count_new(run.holdout_fraction) >= run.retrain_min_labels:
                 started = time.perf_counter()
-                if args.latency and not result.rounds:
+                if args.latency and not result.rounds and memory is None:
                     texts = [p.text for p in replay.posts[: LATENCY_BATCH * 20]]
                     outcome, result.latency = round_under_load(run, store, registry, student, texts)
                 else:
                     outcome = run_round(run, store, registry)
                 seconds = time.perf_counter() - started
                 result.rounds.append((rows[-1] + 1, outcome, seconds))
-                print(f"  sentimon: after post {rows[-1] + 1}: round {outcome.outcome} ({seconds:.0f} s)", flush=True)
+                print(
+                    f"  {result.name}: after post {rows[-1] + 1}: round {outcome.outcome} ({seconds:.0f} s)", flush=True
+                )
                 if outcome.promoted:
                     student = registry.load_runtime(RuntimeOptions.of(run))
+                    if memory is not None and len(memory):
+                        by_id = {p.id: p.text for p in replay.posts}
+                        memory.rekey(memory_keys(student.logits([by_id[i] for i in memory.post_ids])))
         result.estimates = live_estimates(replay, result, pairs, 1 - args.noise)
     return result
+
+
+def expected_accuracy(probs: np.ndarray, verdicts: np.ndarray, fitted_to_teacher: bool, teacher: float) -> np.ndarray:
+    """The live calibration's probability of each verdict, as accuracy (corrected for the teacher's noise if fitted to it)."""
+    chosen = probs[np.arange(len(verdicts)), verdicts]
+    return np.array([true_accuracy(p, teacher) for p in chosen]) if fitted_to_teacher else chosen
 
 
 def round_under_load(
@@ -332,7 +404,9 @@ def round_under_load(
     outcome is the same as a synchronous one's: only the wall clock is shared.
     """
     idle = _score_until(student, texts, time.perf_counter() + LATENCY_IDLE_SECONDS, None)
-    with ThreadPoolExecutor(max_workers=1, initializer=lower_priority, initargs=(run.train_nice,)) as executor:
+    with ThreadPoolExecutor(
+        max_workers=1, initializer=lower_priority, initargs=(run.train_nice, run.train_idle_class)
+    ) as executor:
         future = executor.submit(run_round, run, store, registry)
         busy = _score_until(student, texts, None, future)
         outcome = future.result()
@@ -391,44 +465,46 @@ def ceiling_accuracy(replay: Replay, settings: Settings, args: argparse.Namespac
 
 
 def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) -> None:
-    teacher, naive, loop = runs
+    teacher, _naive, loop, *more = runs
     print(f"\nStream {replay.name}: {len(replay.posts)} posts ({seconds:.0f} s); in-domain ceiling {ceiling:.4f}")
     header = (
         f"{'tenth':>6} {'leg':<18} {'teacher':>7} | {'naive':>6} {'F1':>6} {'calls':>6} | {'loop':>6} {'F1':>6}"
-        f" {'st.acc':>6} {'calls':>6} {'estimate [interval]':>24} {'version':<22}"
+        f" {'st.acc':>6} {'calls':>6} {'estimate [interval]':>24} {'calib.':>6} {'version':<22}"
     )
-    print(header)
+    print(header + "".join(f" | {'+mem':>6} {'calls':>6} {'mem.n':>5}" for _ in more))
     for number, tenth in enumerate(replay.tenths(), start=1):
         print(row(str(number), replay, runs, tenth, loop.estimates[number - 1]))
     after_first = slice(replay.tenths()[1].start, len(replay.posts))
     print(row("2-10", replay, runs, after_first, None))
     print(row("all", replay, runs, slice(0, len(replay.posts)), None))
-    gap_naive = (
-        scores(replay.gold[after_first], teacher.decided[after_first])[0]
-        - scores(replay.gold[after_first], naive.decided[after_first])[0]
-    )
-    gap_loop = (
-        scores(replay.gold[after_first], teacher.decided[after_first])[0]
-        - scores(replay.gold[after_first], loop.decided[after_first])[0]
-    )
-    print(
-        f"after the first tenth: gap to teacher-only {gap_loop * 100:+.1f} points (loop, "
-        f"{loop.called[after_first].mean():.1%} calls) vs {gap_naive * 100:+.1f} (naive, "
-        f"{naive.called[after_first].mean():.1%} calls)"
-    )
+    teacher_accuracy = scores(replay.gold[after_first], teacher.decided[after_first])[0]
+    for run in runs[1:]:
+        gap = teacher_accuracy - scores(replay.gold[after_first], run.decided[after_first])[0]
+        print(
+            f"after the first tenth: {run.name}: gap to teacher-only {gap * 100:+.1f} points at"
+            f" {run.called[after_first].mean():.1%} calls"
+        )
+    truth = [scores(replay.gold[t], loop.decided[t])[0] for t in replay.tenths()]
+    audited = [abs(e[0] - t) for e, t in zip(loop.estimates, truth, strict=True) if e]
+    calibrated = [abs(float(loop.expected[part].mean()) - t) for part, t in zip(replay.tenths(), truth, strict=True)]
+    for name, errors in (("audit estimate", audited), ("calibration estimate", calibrated)):
+        if errors:
+            print(f"{name} vs truth per tenth: mean |error| {np.mean(errors) * 100:.1f} points, worst"
+                  f" {max(errors) * 100:.1f}, within ±2 points in {sum(e <= 0.02 for e in errors)} of {len(errors)}")  # fmt: skip
     if loop.latency is not None:
         idle, busy = loop.latency
         print(f"scoring p95 (batches of {LATENCY_BATCH}): idle {idle:.0f} ms, during a round {busy:.0f} ms,"
               f" ratio {busy / idle:.2f}")  # fmt: skip
-    for position, result, took in loop.rounds:
-        print(f"  round after post {position}: {result.outcome} in {took:.0f} s, {result.train_examples} examples;"
-              f" {result.reason[:160]}")  # fmt: skip
+    for run in runs[2:]:
+        for position, result, took in run.rounds:
+            print(f"  {run.name}: round after post {position}: {result.outcome} in {took:.0f} s,"
+                  f" {result.train_examples} examples; {result.reason[:160]}")  # fmt: skip
 
 
 def row(
     label: str, replay: Replay, runs: Sequence[Run], part: slice, estimate: tuple[float, float, float] | None
 ) -> str:
-    teacher, naive, loop = runs
+    teacher, naive, loop, *more = runs
     gold = replay.gold[part]
     legs = sorted({p.leg for p in replay.posts[part]})
     leg = legs[0] if len(legs) == 1 else f"{len(legs)} legs"
@@ -438,10 +514,16 @@ def row(
     accepted = loop.accepted[part] & ~loop.called[part]
     student_acc = scores(gold[accepted], loop.student[part][accepted])[0] if accepted.any() else float("nan")
     shown = "" if estimate is None else f"{estimate[0]:.3f} [{estimate[1]:.3f}, {estimate[2]:.3f}]"
+    extra = "".join(
+        f" | {scores(gold, run.decided[part])[0]:>6.4f} {run.called[part].mean():>6.1%}"
+        f" {int((~run.accepted[part] & ~run.called[part]).sum()):>5}"
+        for run in more
+    )
     return (
         f"{label:>6} {leg[:18]:<18} {teacher_acc:>7.4f} | {naive_acc:>6.4f} {naive_f1:>6.4f}"
         f" {naive.called[part].mean():>6.1%} | {loop_acc:>6.4f} {loop_f1:>6.4f} {student_acc:>6.4f}"
-        f" {loop.called[part].mean():>6.1%} {shown:>24} {loop.version[part.stop - 1]:<22}"
+        f" {loop.called[part].mean():>6.1%} {shown:>24} {float(loop.expected[part].mean()):>6.3f}"
+        f" {loop.version[part.stop - 1]:<22}{extra}"
     )
 
 
@@ -457,11 +539,11 @@ def plot(figures: Sequence[tuple[Replay, Sequence[Run], float]], path: Path) -> 
         tenths = replay.tenths()
         x = np.arange(1, len(tenths) + 1)
         top, bottom = axes[0, column], axes[1, column]
-        for run, style in zip(runs, ("g--", "o-", "s-"), strict=True):
+        for run, style in zip(runs, ("g--", "o-", "s-", "^-"), strict=False):
             top.plot(x, [scores(replay.gold[t], run.decided[t])[0] for t in tenths], style, label=run.name)
             if run.name != "teacher-only":
                 bottom.plot(x, [run.called[t].mean() for t in tenths], style, label=run.name)
-        estimates = runs[-1].estimates
+        estimates = runs[2].estimates
         top.plot(x, [e[0] if e else np.nan for e in estimates], "k:", label="loop: live estimate")
         top.axhline(ceiling, color="grey", linestyle=":", label="in-domain ceiling")
         top.set_title(f"{replay.name} ({len(replay.posts)} posts)")

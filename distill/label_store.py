@@ -13,9 +13,13 @@ Every stored change takes the next ``seq`` number, so "new since the last round"
 A fixed share of posts is held out for the promotion gate, chosen by a hash of the post id
 rather than at random, so a post stays on the same side across rounds, restarts and machines,
 and a held-out label can never leak into a later round's training set. Audit labels (the teacher
-asked about a post the student had accepted, to measure it) are held out whatever their hash:
-they are the one unbiased sample of what the student decides alone, so they judge candidates
-and never train them.
+asked about a post the student had accepted, to measure it) are held out until a round has used
+them: they are the one unbiased sample of what the student decides alone, so the next gate judges
+candidate and current on them. Once a round has consumed them (its gate saw them) those on the
+training side of the hash train later rounds: at a small budget they are a quarter of all teacher
+labels, and the only ones drawn at random from what the student accepts. This keeps both judges
+honest: the live estimate only uses audits of the serving model, which was trained before they
+were asked; a gate only uses audits newer than the last round, which no candidate has trained on.
 """
 
 from __future__ import annotations
@@ -79,11 +83,12 @@ WHERE excluded.at > labels.at
 """
 
 
-# The two sides of the store, as SQL conditions on the held-out fraction (one parameter each).
-# ``audit`` lives in the stored record; a record from before audits existed reads as 0.
+# The two sides of the store, as SQL conditions on the held-out fraction and the last consumed
+# ``seq`` (two parameters each, in that order). ``audit`` lives in the stored record; a record from
+# before audits existed reads as 0. An audit trains once a round has consumed it.
 _AUDIT = "COALESCE(json_extract(record, '$.audit'), 0)"
-_TRAINING_SIDE = f"bucket >= ? AND {_AUDIT} = 0"
-_HELD_OUT_SIDE = f"(bucket < ? OR {_AUDIT} != 0)"
+_TRAINING_SIDE = f"bucket >= ? AND ({_AUDIT} = 0 OR seq <= ?)"
+_HELD_OUT_SIDE = f"(bucket < ? OR ({_AUDIT} != 0 AND seq > ?))"
 
 
 def holdout_bucket(post_id: str) -> float:
@@ -183,31 +188,38 @@ class LabelStore:
         return int(row[0])
 
     def new_labels(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
-        """Training-side labels stored or changed since the last round that used labels."""
+        """Training-side labels stored or changed since the last round that used labels (no audit yet)."""
+        consumed = self.consumed_seq()
         return self._select(
-            f"seq > ? AND seq <= ? AND {_TRAINING_SIDE}",
-            (self.consumed_seq(), _upto(upto_seq), holdout_fraction),
+            f"seq > ? AND seq <= ? AND {_TRAINING_SIDE}", (consumed, _upto(upto_seq), holdout_fraction, consumed)
         )
 
     def count_new(self, holdout_fraction: float) -> int:
-        """How many training-side labels the next round would get (held-out ones and audits do not count)."""
+        """How many new training-side labels the next round would get (held-out ones and new audits do not count)."""
+        consumed = self.consumed_seq()
         with self._connect() as db:
             row = db.execute(
                 f"SELECT COUNT(*) FROM labels WHERE seq > ? AND {_TRAINING_SIDE}",
-                (self.consumed_seq(), holdout_fraction),
+                (consumed, holdout_fraction, consumed),
             ).fetchone()
         return int(row[0])
 
     def training(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
-        """Every training-side label so far, oldest first: a round learns from all of them, not only the new."""
-        return self._select(f"seq <= ? AND {_TRAINING_SIDE}", (_upto(upto_seq), holdout_fraction))
+        """Every training-side label so far, oldest first: a round learns from all of them, not only the new.
+
+        Audits a round has consumed are among them (those on the training side of the hash).
+        """
+        args = (_upto(upto_seq), holdout_fraction, self.consumed_seq())
+        return self._select(f"seq <= ? AND {_TRAINING_SIDE}", args)
 
     def holdout(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:
-        """The held-out side: every held-out label and every audit so far; never trained on, judged on by the gate.
+        """The held-out side: every held-out label so far and the audits no round has consumed yet.
 
-        It grows with the stream, so the gate's verdict gets surer round after round.
+        No candidate has trained on any of them, so the gate judges on them; the held-out labels grow
+        with the stream, so the gate's verdict gets surer round after round.
         """
-        return self._select(f"seq <= ? AND {_HELD_OUT_SIDE}", (_upto(upto_seq), holdout_fraction))
+        args = (_upto(upto_seq), holdout_fraction, self.consumed_seq())
+        return self._select(f"seq <= ? AND {_HELD_OUT_SIDE}", args)
 
     def _select(self, where: str, args: Sequence[object]) -> list[StoredLabel]:
         with self._connect() as db:

@@ -2,8 +2,8 @@
 
 A round
 
-1. takes **every** training-side teacher label stored so far (the held-out slice and audits never
-   train), weighted by recency: a label ``retrain_half_life_labels`` older than the newest counts
+1. takes **every** training-side teacher label stored so far (the held-out slice never trains;
+   an audit trains only once an earlier round's gate has judged on it), weighted by recency: a label ``retrain_half_life_labels`` older than the newest counts
    half, so the student follows a drifting stream without throwing away what it was taught;
 2. draws up to the round's budget from them by difficulty under the current student times
    recency (:mod:`distill.selection`), and adds a replay sample of the seed corpus against
@@ -12,7 +12,7 @@ A round
    (:func:`distill.pipeline.build_student`: calibration, int8 export and parity included), on
    ``train_threads`` threads so that scoring keeps the CPU;
 4. judges candidate against current on the same examples (:mod:`distill.gate`): every held-out
-   teacher label and audit so far, and the seed gold set as a guard against collapse, and
+   teacher label so far and every audit since the last round, and the seed gold set as a guard against collapse, and
    promotes unless the candidate is worse beyond what the sample size explains.
 
 Whatever happens, the round is recorded in the label store with its reason and the gate's

@@ -184,7 +184,7 @@ class TeacherLabel(_Record):
     rationale: str = ""
     student_version: str
     student_polarity: Polarity | None = None
-    # Asked about a post the student had accepted, to measure it: judges candidates, never trains them.
+    # Asked about a post the student had accepted, to measure it: the next gate judges on it, later rounds train on it.
     audit: bool = False
     at: datetime = Field(default_factory=utcnow)
 

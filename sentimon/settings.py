@@ -209,6 +209,13 @@ class Settings(BaseSettings):
     audit_warmup_share: float = Field(
         0.1, ge=0, le=1, description="Audit share while warming up (new model, drift) and for brands with few audits."
     )
+    audit_budget_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Most share of SENTIMON_TARGET_CALL_SHARE that audits may take, in warm-up too;"
+        " escalations get the rest first.",
+    )
     teacher_assumed_accuracy: float = Field(
         0.9,
         gt=1 / 3,

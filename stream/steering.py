@@ -19,6 +19,10 @@ While evidence is thin the router is in **warm-up** and says why: a model versio
 the calibration predicts ("drift"). Warm-up audits ``audit_warmup_share`` of accepted posts instead of
 ``audit_share`` and, when steering to a target, escalates below ``warmup_threshold`` at least. Posts
 of a brand with fewer than ``brand_warmup_audits`` audits are audited at the warm-up share too.
+
+With a call share, audits may take at most ``audit_budget_share`` of it, in warm-up too: escalations
+are what the student learns from and what lifts the cascade, and a warm-up that spent the budget on
+audits (which once never trained) starved the loop of labels so that no round ever ran.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class SteeringConfig:
     target_call_share: float | None = None
     audit_share: float = 0.02
     audit_warmup_share: float = 0.1
+    audit_budget_share: float = 0.25
     warmup_threshold: float = 0.9
     warmup_audits: int = 50
     brand_warmup_audits: int = 10
@@ -100,6 +105,7 @@ class SteeringConfig:
             target_call_share=settings.target_call_share,
             audit_share=settings.audit_share,
             audit_warmup_share=settings.audit_warmup_share,
+            audit_budget_share=settings.audit_budget_share,
             warmup_threshold=settings.warmup_threshold,
             warmup_audits=settings.warmup_audits,
             brand_warmup_audits=settings.brand_warmup_audits,
@@ -110,6 +116,13 @@ class SteeringConfig:
     @property
     def steered(self) -> bool:
         return self.target_accuracy is not None or self.target_call_share is not None
+
+    def audit_shares(self) -> tuple[float, float]:
+        """(normal, warm-up) audit shares, each capped at ``audit_budget_share`` of the call share if there is one."""
+        if self.target_call_share is None:
+            return self.audit_share, self.audit_warmup_share
+        cap = self.audit_budget_share * self.target_call_share
+        return min(self.audit_share, cap), min(self.audit_warmup_share, cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +213,7 @@ class Steering:
     ) -> RoutingPlan:
         """The plan for ``model_version``; ``calibration`` is the live one to route with."""
         c = self.config
+        audit_share, warmup_share = c.audit_shares()
         audits = [p for p in pairs if p.kind == "audit" and p.model_version == model_version]
         reasons = self._reasons(audits, calibration)
         per_brand: dict[str, int] = {}
@@ -213,7 +227,7 @@ class Steering:
             mode = "target" if c.target_accuracy is not None else "budget"
             probs = np.asarray(recent_probs, dtype=np.float64).reshape(-1, len(POLARITIES))
             confidence = calibration.apply(probs).max(axis=1) if len(probs) else np.zeros(0)
-            audit = c.audit_warmup_share if reasons else c.audit_share
+            audit = warmup_share if reasons else audit_share
             share = None if c.target_call_share is None else max(0.0, c.target_call_share - audit)
             threshold = choose_threshold(
                 confidence,
@@ -230,8 +244,8 @@ class Steering:
                 threshold = max(threshold, min(c.warmup_threshold, capped))
         return RoutingPlan(
             threshold=threshold,
-            audit_share=c.audit_share,
-            warmup_share=c.audit_warmup_share,
+            audit_share=audit_share,
+            warmup_share=warmup_share,
             warmup=bool(reasons),
             reasons=reasons,
             calibration=calibration,

@@ -36,10 +36,11 @@ log = logging.getLogger(__name__)
 def initial_plan(config: SteeringConfig, model_version: str) -> RoutingPlan:
     """Before any evidence: the fixed threshold (or the warm-up one when steering), audits at warm-up share."""
     threshold = max(config.accept_threshold, config.warmup_threshold) if config.steered else config.accept_threshold
+    audit_share, warmup_share = config.audit_shares()
     return RoutingPlan(
         threshold=threshold,
-        audit_share=config.audit_share,
-        warmup_share=config.audit_warmup_share,
+        audit_share=audit_share,
+        warmup_share=warmup_share,
         warmup=True,
         reasons=("new_model",),
         calibration=Recalibration.identity(model_version),

@@ -105,7 +105,7 @@ def test_training_keeps_every_label_so_far_and_the_holdout_grows_across_rounds(s
     assert {s.label.post_id for s in store.holdout(0.15, 200)} <= {s.label.post_id for s in store.holdout(0.15)}
 
 
-def test_audits_are_held_out_whatever_their_hash(store: LabelStore) -> None:
+def test_audits_are_held_out_until_a_round_consumes_them_then_train(store: LabelStore) -> None:
     audited = [label(f"audit-{i}").model_copy(update={"audit": True}) for i in range(40)]
     store.add([*audited, *(label(f"esc-{i}") for i in range(40))])
     held = {s.label.post_id for s in store.holdout(0.15)}
@@ -114,6 +114,19 @@ def test_audits_are_held_out_whatever_their_hash(store: LabelStore) -> None:
     assert not any(i.startswith("audit-") for i in training)
     assert store.count_new(0.15) == len(training) == len(store.new_labels(0.15))
     assert all(store.get(a.post_id).label.audit for a in audited)  # type: ignore[union-attr]
+
+    # A round's gate saw them: the next round may train on those on the training side of the hash,
+    # and the next gate judges only on audits newer than that round (and the hash's held-out labels).
+    store.record_round(started_at=T0, upto_seq=store.latest_seq(), outcome="refused", reason="r", current_version="v")
+    fresh = [label(f"audit-new-{i}").model_copy(update={"audit": True}) for i in range(10)]
+    store.add(fresh)
+    trained_audits = {s.label.post_id for s in store.training(0.15)} - training
+    expected = {a.post_id for a in audited if holdout_bucket(a.post_id) >= 0.15}
+    assert trained_audits == expected and expected
+    held = {s.label.post_id for s in store.holdout(0.15)}
+    assert {a.post_id for a in fresh} <= held
+    assert not held & trained_audits
+    assert store.count_new(0.15) == 0, "audits are never new labels: they train one round late"
 
 
 def test_rounds_are_recorded_with_outcome_and_reason(store: LabelStore) -> None:

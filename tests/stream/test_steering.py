@@ -93,3 +93,18 @@ def test_the_sampler_draws_about_the_share_asked() -> None:
     drawn = sampler.pick(list(range(20_000)), [0.02] * 20_000)
     assert 0.017 < len(drawn) / 20_000 < 0.023
     assert sampler.pick([1, 2, 3], [0.0, 0.0, 0.0]) == [] and sampler.pick([1, 2], [1.0, 1.0]) == [1, 2]
+
+
+def test_audits_take_at_most_their_share_of_the_budget_so_escalations_keep_the_rest() -> None:
+    # Warm-up once audited 10 % of posts under a 10 % budget: no escalation, no training label, no round.
+    config = SteeringConfig(target_call_share=0.1, audit_warmup_share=0.1, audit_share=0.02, audit_budget_share=0.25)
+    recent = np.column_stack([np.linspace(0.34, 0.98, 1000), np.zeros(1000), np.zeros(1000)])
+    recent[:, 1:] = ((1 - recent[:, 0]) / 2)[:, None]
+    warming = Steering(config).plan(recent, [], "v1", Recalibration.identity("v1"))
+    assert warming.warmup and warming.audit_share_for(["acme"]) == pytest.approx(0.025)
+    escalated = (recent.max(axis=1) < warming.threshold).mean()
+    assert escalated == pytest.approx(0.075, abs=0.002)
+    settled = Steering(config).plan(recent, pairs(100, 0.96), "v1", Recalibration.identity("v1"))
+    assert settled.audit_share == 0.02, "a configured share below the cap stays as it is"
+    unsteered = Steering(SteeringConfig(audit_warmup_share=0.1)).plan(recent, [], "v1", Recalibration())
+    assert unsteered.warmup_share == 0.1, "without a call share there is no budget to cap by"
