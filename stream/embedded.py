@@ -335,7 +335,11 @@ class Stack:
             raise KeyboardInterrupt
 
         previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-        signal.signal(signal.SIGTERM, _interrupt)
+        # SIGINT too, not left to Python's default: a shell starts a background job with SIGINT
+        # ignored, and Python then installs no handler, so `sentimon up &` would ignore a Ctrl-C
+        # (or an explicit `kill -INT`) meant for it and leave its roles running.
+        for signum in previous:
+            signal.signal(signum, _interrupt)
         try:
             self.start()
             self.supervise()

@@ -83,13 +83,7 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
     settings = student_settings.model_copy(update={"dashboard_port": port, "metrics_port": -1})
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     log = tmp_path / "up.log"
-    with log.open("wb") as out:
-        up = subprocess.Popen(
-            [sys.executable, "-m", "cli", "up", "--demo-speed", "40"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    up = _start_up(["--demo-speed", "40"], env, log)
     keys = Keys(settings.redis_prefix)
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     spawned: set[int] = set()
@@ -126,9 +120,13 @@ def test_up_refuses_an_encoder_teacher_that_is_not_built_before_starting_any_rol
 
 
 def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``sentimon up`` started as a shell starts a background job, with SIGINT ignored: every Ctrl-C
+    test then also checks that it stops on SIGINT however it was launched (Python installs no
+    handler of its own for a signal it inherits ignored)."""
+    command = [sys.executable, "-m", "cli", "up", *args]
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "cli", "up", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+            ["bash", "-c", 'trap "" INT; exec "$@"', "up", *command], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
 
