@@ -17,9 +17,10 @@ The sets play different parts:
   is accepted when the candidate is more accurate on the stream's own held-out labels, and never
   beyond ``gold_max_drop`` (a collapse). The gain is asked of the point estimate, not of a test:
   early held-out sets hold a few dozen labels, on which a real adaptation gain is rarely
-  significant, while the gold loss it pays for often is. A poisoned teacher (labels systematically flipped) cannot
-  be caught on ``holdout``, which the same teacher labelled, and is caught here: what it teaches
-  costs gold accuracy and buys nothing the stream's held-out labels can confirm.
+  significant, while the gold loss it pays for often is. A poisoned teacher (labels
+  systematically flipped) cannot be caught on ``holdout``, which the same teacher labelled, and
+  is caught here: what it teaches costs gold accuracy and buys nothing the stream's held-out
+  labels can confirm.
 
 Each set's accuracy difference comes with a 95 % interval (Agresti–Min: the paired Wald interval
 with half a count added to each cell, which keeps its coverage on small sets), recorded with the
