@@ -13,7 +13,10 @@ pair (post first, parent second; see :mod:`models.encoding`).
 from __future__ import annotations
 
 import logging
+import os
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 OUTPUT_NAMES = ("polarity", "emotions", "aspects")
 CUDA = "CUDAExecutionProvider"
 _SHORTEST_BUCKET = 16  # tokens; below this a batch's cost is mostly per-run overhead, not width
+_LANE_MIN_ROWS = 4  # a lane's share below this costs more in per-run overhead than running it alongside saves
+_AUTO_CPU_LANES = 2  # measured: two single-threaded runs beat one two-threaded run; more was not measured
 _WARM_UP_TEXT = "A warm-up post about as long as most: the delivery came late but support sorted it out quickly."
 
 
@@ -87,6 +92,44 @@ def length_buckets(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     ]
 
 
+def lane_parts(buckets: Sequence[np.ndarray], lengths: Sequence[int], lanes: int) -> list[np.ndarray]:
+    """Each length bucket cut into up to ``lanes`` near-equal runs that score at the same time,
+    dearest first (rows × width).
+
+    ONNX Runtime's intra-op threads synchronise at every operator, and on short posts much of
+    MiniLM's work is small operators, so two threads on one run leave a core idle for part of the
+    time; two runs side by side on one thread each keep both busy. A part keeps at least
+    ``_LANE_MIN_ROWS`` rows: cutting smaller costs more per run than running alongside saves.
+    Handing out the dearest runs first (longest-processing-time order) lets the cheap ones fill
+    in at the end instead of one lane finishing a long run alone.
+    """
+    parts: list[np.ndarray] = []
+    for rows in buckets:
+        parts.extend(np.array_split(rows, max(1, min(lanes, len(rows) // _LANE_MIN_ROWS))))
+    return sorted(parts, key=lambda rows: len(rows) * max(lengths[i] for i in rows), reverse=True)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0))
+
+
+def resolve_lanes(lanes: int, device: str, cpus: int) -> int:
+    """``SENTIMON_ORT_LANES``: as set, or 0 for two on a CPU with two or more cores and one on CUDA,
+    where one stream of kernels already fills the device and batches are what should grow."""
+    if lanes:
+        return lanes
+    return 1 if device == "cuda" else max(1, min(_AUTO_CPU_LANES, cpus))
+
+
+def threads_per_lane(intra_threads: int, lanes: int, cpus: int) -> int:
+    """Intra-op threads for each lane's session: as set, else the runtime default for one lane and
+    the CPUs shared out between lanes (so that lanes × threads does not oversubscribe the cores)."""
+    if intra_threads or lanes == 1:
+        return intra_threads
+    return max(1, cpus // lanes)
+
+
 @dataclass(frozen=True, slots=True)
 class RuntimeOptions:
     """What a student runtime reads from the settings: its batch size, thresholds and ONNX Runtime's threads."""
@@ -98,6 +141,7 @@ class RuntimeOptions:
     intra_threads: int
     inter_threads: int
     spinning: bool
+    lanes: int
 
     @classmethod
     def of(cls, settings: Settings) -> RuntimeOptions:
@@ -109,10 +153,11 @@ class RuntimeOptions:
             intra_threads=settings.ort_intra_threads,
             inter_threads=settings.ort_inter_threads,
             spinning=settings.ort_spinning,
+            lanes=settings.ort_lanes,
         )
 
 
-def session_options(options: RuntimeOptions) -> ort.SessionOptions:
+def session_options(options: RuntimeOptions, intra_threads: int) -> ort.SessionOptions:
     """Every graph optimisation, the configured threads, and no busy-waiting unless asked for.
 
     Spinning intra-op threads answer a few hundred microseconds sooner but burn their cores
@@ -123,7 +168,7 @@ def session_options(options: RuntimeOptions) -> ort.SessionOptions:
     session = ort.SessionOptions()
     session.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session.intra_op_num_threads = options.intra_threads
+    session.intra_op_num_threads = intra_threads
     session.inter_op_num_threads = options.inter_threads
     session.enable_cpu_mem_arena = True
     session.enable_mem_pattern = False
@@ -149,17 +194,23 @@ def _session(path: Path, options: ort.SessionOptions, providers: list[str]) -> o
 class StudentRuntime(Scorer):
     def __init__(
         self,
-        session: ort.InferenceSession,
+        sessions: Sequence[ort.InferenceSession],
         encoder: TextEncoder,
         manifest: Manifest,
         options: RuntimeOptions,
         model_dir: Path,
     ) -> None:
-        self._session = session
+        """One session per lane; a run takes whichever is idle, so lanes never share a thread pool."""
+        self._idle: queue.SimpleQueue[ort.InferenceSession] = queue.SimpleQueue()
+        for session in sessions:
+            self._idle.put(session)
+        self._lanes = len(sessions)
+        # Its threads exit when the runtime is dropped (a hot swap), as the executor is collected.
+        self._pool = ThreadPoolExecutor(self._lanes, thread_name_prefix="student-lane") if self._lanes > 1 else None
         self._encoder = encoder
-        self._input_names = {i.name for i in session.get_inputs()}
+        self._input_names = {i.name for i in sessions[0].get_inputs()}
         # Outputs are written where the session computes them and copied back once per batch.
-        self._device = "cuda" if session.get_providers()[0] == CUDA else "cpu"
+        self._device = "cuda" if sessions[0].get_providers()[0] == CUDA else "cpu"
         self._batch_size = options.batch_size
         # Per-label thresholds travel with a model that was tuned for them; others use the setting's one.
         thresholds = manifest.emotion_thresholds or (options.emotion_threshold,) * len(manifest.emotions)
@@ -168,6 +219,10 @@ class StudentRuntime(Scorer):
         self.manifest = manifest
         self.version = manifest.version
         self.model_dir = model_dir
+
+    @property
+    def lanes(self) -> int:
+        return self._lanes
 
     @classmethod
     def load(cls, model_dir: Path, options: RuntimeOptions) -> StudentRuntime:
@@ -182,12 +237,15 @@ class StudentRuntime(Scorer):
         except (ValueError, ValidationError) as exc:
             raise ModelLoadError(f"model directory {model_dir}: unreadable {MANIFEST_FILE}: {exc}") from exc
         providers = select_providers(options.provider)
+        cpus = usable_cpus()
+        lanes = resolve_lanes(options.lanes, "cuda" if providers[0] == CUDA else "cpu", cpus)
+        per_lane = session_options(options, threads_per_lane(options.intra_threads, lanes, cpus))
         try:
-            session = _session(model_dir / MODEL_FILE, session_options(options), providers)
+            sessions = [_session(model_dir / MODEL_FILE, per_lane, providers) for _ in range(lanes)]
             encoder = TextEncoder.from_file(model_dir / TOKENIZER_FILE, manifest.max_seq_len)
         except Exception as exc:  # ORT and tokenizers raise their own exception types for corrupt files
             raise ModelLoadError(f"model directory {model_dir}: cannot load: {exc}") from exc
-        runtime = cls(session, encoder, manifest, options, model_dir)
+        runtime = cls(sessions, encoder, manifest, options, model_dir)
         runtime._self_check()
         return runtime
 
@@ -197,7 +255,8 @@ class StudentRuntime(Scorer):
         milliseconds on the CPU, far more on a GPU)."""
         batch = self._batch_size
         try:
-            outputs = self._run(self._encoder.encode([_WARM_UP_TEXT] * batch))
+            for _ in range(self._lanes):  # every lane's session, each taken in turn
+                outputs = self._run(self._encoder.encode([_WARM_UP_TEXT] * batch))
         except Exception as exc:  # ORT raises its own types for graphs that load but cannot run
             raise ModelLoadError(f"model directory {self.model_dir}: inference fails: {exc}") from exc
         expected = (
@@ -217,17 +276,22 @@ class StudentRuntime(Scorer):
         copy back, instead of a host round trip per output; on the CPU it costs the same as
         ``run`` (measured), so every machine runs and tests the path a GPU takes. A binding per
         call keeps ``predict`` safe from several threads."""
-        binding = self._session.io_binding()
-        for name, array in self._encoder.pad(encodings).items():
-            if name in self._input_names:
-                binding.bind_cpu_input(name, array)
-        for name in OUTPUT_NAMES:
-            binding.bind_output(name, self._device)
-        self._session.run_with_iobinding(binding)
-        return binding.copy_outputs_to_cpu()
+        session = self._idle.get()
+        try:
+            binding = session.io_binding()
+            for name, array in self._encoder.pad(encodings).items():
+                if name in self._input_names:
+                    binding.bind_cpu_input(name, array)
+            for name in OUTPUT_NAMES:
+                binding.bind_output(name, self._device)
+            session.run_with_iobinding(binding)
+            return binding.copy_outputs_to_cpu()
+        finally:
+            self._idle.put(session)
 
     def logits(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> Logits:
-        """Raw outputs in input order; batches are formed by :func:`length_buckets`."""
+        """Raw outputs in input order; runs are formed by :func:`length_buckets` and, with more
+        than one lane, scored side by side (:func:`lane_parts`)."""
         n = len(texts)
         polarity = np.zeros((n, len(self.manifest.polarities)), dtype=np.float32)
         emotions = np.zeros((n, len(self.manifest.emotions)), dtype=np.float32)
@@ -235,9 +299,21 @@ class StudentRuntime(Scorer):
         if n == 0:
             return Logits(polarity, emotions, aspects)
         encodings = self._encoder.encode(texts, contexts)
-        for rows in length_buckets([len(e.ids) for e in encodings], self._batch_size):
-            polarity[rows], emotions[rows], aspects[rows] = self._run([encodings[i] for i in rows])
+        lengths = [len(e.ids) for e in encodings]
+        runs = length_buckets(lengths, self._batch_size)
+        if self._pool is not None:
+            runs = lane_parts(runs, lengths, self._lanes)
+        outputs = (
+            map(self._run_rows, runs, [encodings] * len(runs))
+            if self._pool is None or len(runs) == 1
+            else self._pool.map(self._run_rows, runs, [encodings] * len(runs))
+        )
+        for rows, (p, e, a) in zip(runs, outputs, strict=True):
+            polarity[rows], emotions[rows], aspects[rows] = p, e, a
         return Logits(polarity, emotions, aspects)
+
+    def _run_rows(self, rows: np.ndarray, encodings: Sequence[Encoding]) -> list[np.ndarray]:
+        return self._run([encodings[i] for i in rows])
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> list[Prediction]:
         raw = self.logits(texts, contexts)

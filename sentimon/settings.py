@@ -104,7 +104,18 @@ class Settings(BaseSettings):
     max_seq_len: int = Field(128, ge=8, description="Tokens per post; longer text is truncated.")
     batch_size: int = Field(32, ge=1, description="Largest micro-batch the scoring agent takes.")
     batch_within: float = Field(0.02, gt=0, description="Seconds a micro-batch waits to fill up.")
-    ort_intra_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads (0 = runtime default).")
+    ort_intra_threads: int = Field(
+        0,
+        ge=0,
+        description="ONNX Runtime intra-op threads per lane (0 = the runtime default with one lane, else the"
+        " CPUs shared out between lanes).",
+    )
+    ort_lanes: int = Field(
+        0,
+        ge=0,
+        description="Parts of a micro-batch scored side by side, each by its own session on its own thread"
+        " (0 = two on a CPU with two or more cores, one on CUDA).",
+    )
     ort_inter_threads: int = Field(1, ge=1, description="ONNX Runtime inter-op threads.")
     ort_spinning: bool = Field(
         False,

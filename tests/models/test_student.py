@@ -6,16 +6,29 @@ import json
 import logging
 import math
 import shutil
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pytest
+from tokenizers import Encoding
 
 from models.manifest import MODEL_FILE, TOKENIZER_FILE, Manifest
 from models.registry import Registry
-from models.student import ModelLoadError, RuntimeOptions, StudentRuntime, length_buckets, select_providers
+from models.student import (
+    Logits,
+    ModelLoadError,
+    RuntimeOptions,
+    StudentRuntime,
+    lane_parts,
+    length_buckets,
+    resolve_lanes,
+    select_providers,
+    threads_per_lane,
+)
 from models.types import Prediction, Scorer
 from sentimon.labels import GOEMOTIONS, POLARITIES
 from sentimon.settings import Settings
@@ -159,6 +172,61 @@ def test_length_buckets_cover_every_row_once_and_keep_long_posts_apart() -> None
         # Within a bucket the longest is at most twice the shortest, or everything is short.
         assert max(widths) <= max(16, 2 * min(widths) - 1) or max(widths) <= 16
     assert length_buckets([], 8) == []
+
+
+def test_lane_parts_share_each_bucket_out_without_tiny_runs_dearest_first() -> None:
+    lengths = [10] * 32 + [40] * 7 + [120] * 2
+    buckets = [np.arange(0, 32), np.arange(32, 39), np.arange(39, 41)]
+    parts = lane_parts(buckets, lengths, 2)
+    # 7 rows would leave a lane 3, below the minimum of 4; order by rows × width: 280, 240, 160, 160
+    assert [len(p) for p in parts] == [7, 2, 16, 16]
+    assert sorted(np.concatenate(parts).tolist()) == list(range(41))
+    assert sorted(len(p) for p in lane_parts([np.arange(9)], [5] * 9, 3)) == [4, 5]
+    assert sorted(p.tolist() for p in lane_parts(buckets, lengths, 1)) == sorted(b.tolist() for b in buckets)
+
+
+def test_lanes_default_to_two_on_a_cpu_and_one_on_cuda_and_share_out_the_threads() -> None:
+    assert resolve_lanes(0, "cpu", cpus=2) == 2
+    assert resolve_lanes(0, "cpu", cpus=1) == 1
+    assert resolve_lanes(0, "cuda", cpus=16) == 1
+    assert resolve_lanes(3, "cuda", cpus=16) == 3
+    assert threads_per_lane(0, lanes=1, cpus=8) == 0  # the runtime's own default
+    assert threads_per_lane(0, lanes=2, cpus=8) == 4
+    assert threads_per_lane(0, lanes=4, cpus=2) == 1
+    assert threads_per_lane(3, lanes=2, cpus=8) == 3
+
+
+def test_lanes_score_one_batch_on_several_threads_and_put_rows_back_in_order(
+    student_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = list(dict.fromkeys(e.text for e in TINY_EXAMPLES)) * 3
+    one = StudentRuntime.load(
+        _model_dir(student_settings), RuntimeOptions.of(student_settings.model_copy(update={"ort_lanes": 1}))
+    )
+    two = StudentRuntime.load(
+        _model_dir(student_settings), RuntimeOptions.of(student_settings.model_copy(update={"ort_lanes": 2}))
+    )
+    assert (one.lanes, two.lanes) == (1, 2)
+    threads: set[str] = set()
+    run = StudentRuntime._run
+
+    def recording(self: StudentRuntime, encodings: Sequence[Encoding]) -> list[np.ndarray]:
+        threads.add(threading.current_thread().name)
+        return run(self, encodings)
+
+    monkeypatch.setattr(StudentRuntime, "_run", recording)
+    serial, side_by_side = one.logits(texts), two.logits(texts)
+    assert len({name for name in threads if name.startswith("student-lane")}) == 2
+
+    # Dynamic int8 quantises activations per run, so other run-mates shift logits a little; a row
+    # put back in the wrong place would sit nearer another post's row than its own.
+    def rows(logits: Logits) -> np.ndarray:
+        return np.concatenate([logits.polarity, logits.emotions, logits.aspects.reshape(len(texts), -1)], axis=1)
+
+    serial_rows, side_by_side_rows = rows(serial), rows(side_by_side)
+    for i, text in enumerate(texts):
+        distances = np.abs(serial_rows - side_by_side_rows[i]).sum(axis=1)
+        assert texts[int(distances.argmin())] == text, (i, distances)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from sentimon.settings import Settings
         ("SENTIMON_BATCH_WITHIN", "0"),
         ("SENTIMON_ORT_INTER_THREADS", "0"),
         ("SENTIMON_ORT_INTRA_THREADS", "-1"),
+        ("SENTIMON_ORT_LANES", "-1"),
         ("SENTIMON_TRAIN_THREADS", "-2"),
         ("SENTIMON_TRAIN_BATCH_SIZE", "0"),
         ("SENTIMON_TRAIN_NICE", "-5"),
@@ -35,7 +36,8 @@ def test_bad_speed_settings_are_refused_naming_the_field(
 
 def test_zero_threads_means_the_runtime_default_where_that_is_meaningful(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SENTIMON_ORT_INTRA_THREADS", "0")
+    monkeypatch.setenv("SENTIMON_ORT_LANES", "0")
     monkeypatch.setenv("SENTIMON_TRAIN_THREADS", "0")
     monkeypatch.setenv("SENTIMON_TRAIN_NICE", "0")
     settings = Settings()
-    assert (settings.ort_intra_threads, settings.train_threads, settings.train_nice) == (0, 0, 0)
+    assert (settings.ort_intra_threads, settings.ort_lanes, settings.train_threads, settings.train_nice) == (0,) * 4
