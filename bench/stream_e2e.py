@@ -7,7 +7,7 @@ default one is built first when the registry is empty):
 2. capacity: the texts published beforehand as posts, then one worker (a real
    ``sentimon worker`` process on an embedded Tansu and the configured Redis) drains them; rate =
    verdicts over the time from the first verdict to the last (broker timestamps), so process
-   start-up and the group join are left out. Goal: ≥ 0.8 × the student alone;
+   start-up and the group join are left out. Goal: ≥ 0.9 × the student alone;
 3. latency: posts published at half that capacity; latency = the verdict's broker timestamp minus
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
