@@ -179,20 +179,31 @@ class Steering:
         self.config = config
 
     def calibrate(self, pairs: Sequence[AuditPair], model_version: str, version: int) -> Recalibration:
-        """A fresh live calibration on this model version's audits.
+        """A fresh live calibration for ``model_version``: on its own audits once it has enough, until
+        then on the newest audits of any version.
 
         Audits only: they are a random draw of the accepted posts. Escalations are the student's
         least confident posts, and a map fitted on them (a prior shift above all) would be applied
-        to every post, moving confident answers it never saw.
+        to every post, moving confident answers it never saw. A promoted student is a few epochs'
+        fine-tune of the one before, and what the map mostly corrects (the stream's polarity mix,
+        the student's over-confidence on a domain it has not learnt) outlives a swap; refitting from
+        identity at every swap meant that, with a round every few hundred posts, no version ever
+        collected enough audits and the live calibration never ran (measured in the stream replay).
         """
-        mine = [p for p in pairs if p.model_version == model_version and p.kind == "audit"][-MAX_CALIBRATION_PAIRS:]
+        chosen = self.calibration_pairs(pairs, model_version)
         return fit_recalibration(
-            np.array([p.probs for p in mine]),
-            np.array([p.teacher for p in mine]),
+            np.array([p.probs for p in chosen]),
+            np.array([p.teacher for p in chosen]),
             model_version=model_version,
             version=version,
             min_examples=self.config.min_calibration_labels,
         )
+
+    def calibration_pairs(self, pairs: Sequence[AuditPair], model_version: str) -> list[AuditPair]:
+        """The audits :meth:`calibrate` fits on, newest last."""
+        audits = [p for p in pairs if p.kind == "audit"]
+        mine = [p for p in audits if p.model_version == model_version]
+        return (mine if len(mine) >= self.config.min_calibration_labels else audits)[-MAX_CALIBRATION_PAIRS:]
 
     def _reasons(self, audits: Sequence[AuditPair], calibration: Recalibration) -> tuple[str, ...]:
         if len(audits) < self.config.warmup_audits:

@@ -22,7 +22,6 @@ from stream.metrics import WorkerMetrics
 from stream.quality import AccuracyEstimator, AuditPair, QualityReport
 from stream.quality_store import QualityStore
 from stream.steering import (
-    MAX_CALIBRATION_PAIRS,
     REFIT_NEW_PAIRS,
     AuditSampler,
     RoutingPlan,
@@ -129,9 +128,9 @@ class QualitySteward:
         return plan
 
     async def _calibration(self, pairs: list[AuditPair], model_version: str) -> Recalibration:
-        """The current calibration, refitted when this version has new teacher-labelled posts."""
+        """The current calibration, refitted when the audits it would be fitted on have moved."""
         current = self._live.plan.calibration
-        labelled = min(MAX_CALIBRATION_PAIRS, sum(1 for p in pairs if p.model_version == model_version))
+        labelled = len(self._steering.calibration_pairs(pairs, model_version))
         moved = abs(labelled - current.examples) >= max(REFIT_NEW_PAIRS, current.examples // 10)
         if current.model_version == model_version and not moved:
             return current

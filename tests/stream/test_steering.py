@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -49,6 +50,21 @@ def pairs(n: int, agree_share: float, version: str = "v1", brand: str = "acme") 
         )
         for i in range(n)
     ]
+
+
+def test_a_swapped_in_version_is_calibrated_on_earlier_audits_until_it_has_enough_of_its_own() -> None:
+    steering = Steering(SteeringConfig(min_calibration_labels=30))
+    overconfident = pairs(200, 0.4, version="v1")  # 0.95 sure, right 40 % of the time
+    assert steering.calibrate(overconfident[:20], "v1", 1).kind == "identity"  # too few to fit anything
+    swapped = steering.calibrate(overconfident, "v2", 2)
+    assert (swapped.model_version, swapped.examples) == ("v2", 200)
+    assert swapped.kind != "identity"
+    assert swapped.apply(np.array([[0.95, 0.03, 0.02]]))[0, 0] < 0.6
+    own = pairs(40, 1.0, version="v2")
+    escalations = [replace(p, post_id=f"e{i}", kind="escalation") for i, p in enumerate(pairs(500, 0.0, "v2"))]
+    settled = steering.calibrate(overconfident + own + escalations, "v2", 3)
+    assert settled.examples == 40  # its own audits only; escalations never fit a map
+    assert steering.calibration_pairs(overconfident + own + escalations, "v2") == own
 
 
 def test_warm_up_on_a_new_model_then_drift_when_audits_disagree_with_the_calibration() -> None:
