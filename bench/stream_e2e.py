@@ -5,7 +5,8 @@ default one is built first when the registry is empty):
 
 1. the student alone: ``predict`` over the texts in micro-batches of ``SENTIMON_BATCH_SIZE``;
 2. capacity: the texts published beforehand as posts, then one worker (a real
-   ``sentimon worker`` process on an embedded Tansu and the configured Redis) drains them; rate =
+   ``sentimon worker`` process on an embedded Tansu and the configured Redis; ``--workers N``
+   starts N, which share the partitions) drains them; rate =
    verdicts over the time from the first verdict to the last (broker timestamps), so process
    start-up and the group join are left out. Goal: ≥ 0.9 × the student alone;
 3. latency: posts published at half that capacity; latency = the verdict's broker timestamp minus
@@ -19,7 +20,7 @@ Every post is accepted by the student (``accept_threshold`` = 0, no audits: no t
 so an audited post would wait for one): what is measured is the scoring path, not the teacher. Texts: TweetEval's test split when ``../shared/data`` has it, else the
 seed corpus.
 
-    python -m bench.stream_e2e [--posts 1000] [--rounds 3] [--latency-seconds 20] [--no-round]
+    python -m bench.stream_e2e [--posts 1000] [--rounds 3] [--latency-seconds 20] [--no-round] [--workers 1]
 """
 
 from __future__ import annotations
@@ -117,19 +118,22 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
-def wait_assigned(settings: Settings, timeout: float) -> None:
-    """Until the worker holds partitions: start-up and the group join stay out of the measurement."""
+def wait_assigned(settings: Settings, workers: int, timeout: float) -> None:
+    """Until every worker holds partitions: start-up and the group join stay out of the measurement."""
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             lines = client.hvals(Keys(settings.redis_prefix).stats_workers)
-            if any(p.startswith(settings.topic_posts) for line in lines for p in json.loads(line)["partitions"]):
+            holding = sum(
+                any(p.startswith(settings.topic_posts) for p in json.loads(line)["partitions"]) for line in lines
+            )
+            if holding >= workers:
                 return
             time.sleep(0.5)
     finally:
         client.close()
-    raise SystemExit(f"the worker held no partition within {timeout:.0f} s")
+    raise SystemExit(f"fewer than {workers} worker(s) held a partition within {timeout:.0f} s")
 
 
 def latency_at(settings: Settings, posts: list[Post], rate: float, expected: int) -> list[float]:
@@ -183,6 +187,9 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="How long posts flow at half capacity.")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-round", action="store_true", help="Skip the latency while a round trains.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Worker processes sharing the posts' partitions (capacity of N)."
+    )
     args = parser.parse_args()
 
     base = Settings()
@@ -199,20 +206,26 @@ def main() -> None:
         )
         asyncio.run(ensure_topics(settings))
         with log_path.open("ab") as log:
-            worker = subprocess.Popen(
-                worker_command("worker"),
-                env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            workers = [
+                subprocess.Popen(
+                    worker_command("worker"),
+                    env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                for _ in range(args.workers)
+            ]
         try:
-            wait_assigned(settings, timeout=120)
+            wait_assigned(settings, args.workers, timeout=120)
             alone, e2e = [], []
             for r in range(args.rounds):
                 chunk = texts[r * args.posts : (r + 1) * args.posts]
                 alone.append(student_rate(runtime, chunk, base.batch_size))
                 e2e.append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), already=r * args.posts))
-                print(f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s, end to end {e2e[-1]:6.1f} posts/s")
+                print(
+                    f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s,"
+                    f" end to end ({args.workers} worker(s)) {e2e[-1]:6.1f} posts/s"
+                )
             ratio = statistics.median(e2e) / statistics.median(alone)
             print(
                 f"student alone {statistics.median(alone):6.1f} posts/s, end to end {statistics.median(e2e):6.1f}"
@@ -244,8 +257,10 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            worker.terminate()
-            worker.wait(30)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
             client = redis.Redis.from_url(settings.redis_url)
             for key in client.scan_iter(f"{Keys(tag).prefix}:*", count=1000):
                 client.delete(key)
