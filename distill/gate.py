@@ -84,6 +84,10 @@ class PairedComparison:
         """One-sided mid-p that the candidate is no worse, given how many discordant posts it lost."""
         return mcnemar_midp_worse(self.only_current, self.only_candidate)
 
+    def p_better(self) -> float:
+        """The same test the other way: small when the candidate won significantly more than it lost."""
+        return mcnemar_midp_worse(self.only_candidate, self.only_current)
+
     def metrics(self) -> dict[str, float]:
         n = len(POLARITIES)
         diff, low, high = self.accuracy_difference()
@@ -165,12 +169,19 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
     """Promote unless the candidate is significantly worse somewhere it has not earned it.
 
     On the stream's sets any significant loss refuses. On a collapse guard a significant loss is
-    the price of adapting only when the candidate is more accurate on a stream set, and never past
-    ``gold_max_drop``.
+    the price of adapting only when a stream set shows a gain that earns it, and never past
+    ``gold_max_drop``. A gain earns it when it is significant, or, since early held-out sets are
+    too small to make one significant, when it is larger than the loss: a poisoned round, whose
+    held-out labels share its poison, can look an example or two better on them, and "any gain"
+    once let one through when a single example moved.
     """
     if not comparisons:
         return GateDecision(False, "no evaluation set to judge the candidate on")
-    stream_gain = any(c.name not in COLLAPSE_GUARDS and c.only_candidate > c.only_current for c in comparisons)
+    streams = [c for c in comparisons if c.name not in COLLAPSE_GUARDS]
+
+    def earned(loss: float) -> bool:
+        return any(c.p_better() < alpha or c.accuracy_difference()[0] > loss for c in streams)
+
     regressions, summaries = [], []
     for comparison in comparisons:
         diff, low, high = comparison.accuracy_difference()
@@ -184,8 +195,8 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
         if comparison.name in COLLAPSE_GUARDS:
             if significant and -diff > gold_max_drop:
                 regressions.append(f"{summary}: collapsed (drop above {gold_max_drop:.2f})")
-            elif significant and not stream_gain:
-                regressions.append(f"{summary}: worse beyond noise with no gain on the stream")
+            elif significant and not earned(-diff):
+                regressions.append(f"{summary}: worse beyond noise and not earned by a gain on the stream")
         elif significant:
             regressions.append(f"{summary}: worse beyond noise (p < {alpha})")
     if regressions:

@@ -50,7 +50,7 @@ def test_a_60_percent_poisoned_round_is_refused_and_the_old_model_stays(round_se
     assert "gold accuracy" in result.reason
     assert result.metrics["candidate_gold_accuracy"] < result.metrics["current_gold_accuracy"]
     assert result.metrics["gold_p_worse"] < round_settings.gate_alpha
-    assert result.metrics["gold_accuracy_diff_high"] < 0  # the whole interval says "worse"
+    assert result.metrics["gold_accuracy_diff_low"] < result.metrics["gold_accuracy_diff"] < 0
     recorded = store.last_round()
     assert recorded is not None
     assert (recorded.outcome, recorded.reason) == ("refused", result.reason)
