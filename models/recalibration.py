@@ -54,6 +54,7 @@ class Recalibration:
     version: int = 0
     examples: int = 0
     cv_loss: dict[str, float] = field(default_factory=dict)
+    newest_at: float = 0.0  # when the newest labelled example it saw was taken (epoch seconds; 0: none)
 
     @classmethod
     def identity(cls, model_version: str = "", version: int = 0) -> Recalibration:

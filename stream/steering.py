@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Self
 
 import numpy as np
@@ -191,13 +191,27 @@ class Steering:
         collected enough audits and the live calibration never ran (measured in the stream replay).
         """
         chosen = self.calibration_pairs(pairs, model_version)
-        return fit_recalibration(
+        fitted = fit_recalibration(
             np.array([p.probs for p in chosen]),
             np.array([p.teacher for p in chosen]),
             model_version=model_version,
             version=version,
             min_examples=self.config.min_calibration_labels,
         )
+        return replace(fitted, newest_at=max((p.at for p in chosen), default=0.0))
+
+    def refit_due(self, current: Recalibration, pairs: Sequence[AuditPair], model_version: str) -> bool:
+        """Whether ``current`` should be refitted: another model version serves, or enough audits
+        arrived after the newest it was fitted on (``REFIT_NEW_PAIRS``, or a tenth of what it saw).
+
+        Counting arrivals rather than comparing counts matters on a busy stream: once the newest
+        ``MAX_CALIBRATION_PAIRS`` fill the window both counts stay at the cap and a map compared by
+        count would never be refitted again.
+        """
+        if current.model_version != model_version:
+            return True
+        fresh = sum(1 for p in self.calibration_pairs(pairs, model_version) if p.at > current.newest_at)
+        return fresh >= max(REFIT_NEW_PAIRS, current.examples // 10)
 
     def calibration_pairs(self, pairs: Sequence[AuditPair], model_version: str) -> list[AuditPair]:
         """The audits :meth:`calibrate` fits on, newest last."""

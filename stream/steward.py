@@ -22,7 +22,6 @@ from stream.metrics import WorkerMetrics
 from stream.quality import AccuracyEstimator, AuditPair, QualityReport
 from stream.quality_store import QualityStore
 from stream.steering import (
-    REFIT_NEW_PAIRS,
     AuditSampler,
     RoutingPlan,
     Steering,
@@ -130,11 +129,11 @@ class QualitySteward:
     async def _calibration(self, pairs: list[AuditPair], model_version: str) -> Recalibration:
         """The current calibration, refitted when the audits it would be fitted on have moved."""
         current = self._live.plan.calibration
-        labelled = len(self._steering.calibration_pairs(pairs, model_version))
-        moved = abs(labelled - current.examples) >= max(REFIT_NEW_PAIRS, current.examples // 10)
-        if current.model_version == model_version and not moved:
+        if not self._steering.refit_due(current, pairs, model_version):
             return current
         fitted = await asyncio.to_thread(self._steering.calibrate, pairs, model_version, 0)
         if fitted.kind == current.kind and fitted.kind == "identity" and current.model_version == model_version:
-            return current
+            # Still identity: no new calibration version to announce, but remember what was seen,
+            # or the same audits would trigger a refit at every refresh.
+            return replace(current, examples=fitted.examples, newest_at=fitted.newest_at)
         return replace(fitted, version=await self._store.next_calibration_version())

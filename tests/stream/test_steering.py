@@ -10,7 +10,16 @@ import pytest
 
 from models.recalibration import Recalibration
 from stream.quality import AuditPair
-from stream.steering import ESCALATE_ALL, AuditSampler, RoutingPlan, Steering, SteeringConfig, choose_threshold
+from stream.steering import (
+    ESCALATE_ALL,
+    MAX_CALIBRATION_PAIRS,
+    REFIT_NEW_PAIRS,
+    AuditSampler,
+    RoutingPlan,
+    Steering,
+    SteeringConfig,
+    choose_threshold,
+)
 
 
 def expected_cascade(confidence: np.ndarray, threshold: float, teacher_accuracy: float) -> float:
@@ -65,6 +74,20 @@ def test_a_swapped_in_version_is_calibrated_on_earlier_audits_until_it_has_enoug
     settled = steering.calibrate(overconfident + own + escalations, "v2", 3)
     assert settled.examples == 40  # its own audits only; escalations never fit a map
     assert steering.calibration_pairs(overconfident + own + escalations, "v2") == own
+
+
+def test_a_refit_follows_new_audits_even_when_the_window_is_full() -> None:
+    steering = Steering(SteeringConfig(min_calibration_labels=30))
+    full = pairs(MAX_CALIBRATION_PAIRS, 0.7)  # as many as a fit takes: counts alone stop moving here
+    fitted = steering.calibrate(full, "v1", 1)
+    assert fitted.newest_at == full[-1].at and fitted.examples == MAX_CALIBRATION_PAIRS
+    assert not steering.refit_due(fitted, full, "v1")
+    later = [replace(p, post_id=f"later-{i}", at=p.at + MAX_CALIBRATION_PAIRS) for i, p in enumerate(full)]
+    rolled = full[REFIT_NEW_PAIRS * 10 :] + later[: REFIT_NEW_PAIRS * 10]  # the window moved on, same size
+    assert len(steering.calibration_pairs(rolled, "v1")) == fitted.examples
+    assert steering.refit_due(fitted, rolled, "v1")
+    assert not steering.refit_due(fitted, full[:-5] + later[:5], "v1")  # five new: not yet
+    assert steering.refit_due(fitted, full, "v2")  # another model serves
 
 
 def test_warm_up_on_a_new_model_then_drift_when_audits_disagree_with_the_calibration() -> None:
