@@ -19,72 +19,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
-import uuid
 
-import redis
-
-from bench.stream_e2e import bench_texts, percentile, posts_of, publish, wait_assigned
-from sentimon.records import Post
-from sentimon.redis_layout import Keys
+from bench.stream_e2e import (
+    bench_texts,
+    percentile,
+    posts_of,
+    publish,
+    running_workers,
+    scoring_settings,
+    verdict_records,
+)
 from sentimon.settings import Settings
 from stream.broker import Broker
-from stream.rebuild import TopicReader
-from stream.topics import ensure_topics, isolated
-from stream.worker import settings_env, worker_command
-
-
-async def verdict_latencies(settings: Settings, posts: list[Post], sent: dict[str, float]) -> list[tuple[float, float]]:
-    """(produce → verdict ms, inside-the-worker ms) per post, once every post has its verdict."""
-    wanted = {p.id for p in posts}
-    found: dict[str, tuple[float, float]] = {}
-    for _ in range(120):
-        async with TopicReader(settings, settings.topic_verdicts) as reader:
-            async for chunk in reader.chunks(idle_seconds=1.0):
-                for record in chunk:
-                    post_id = record.key.decode() if record.key else ""
-                    if post_id in wanted:
-                        total = record.timestamp - sent[post_id] * 1000
-                        found[post_id] = (total, float(json.loads(record.value)["latency_ms"]))
-        if len(found) == len(wanted):
-            return list(found.values())
-        await asyncio.sleep(1.0)
-    raise SystemExit(f"only {len(found)} of {len(wanted)} verdicts arrived")
 
 
 def measure(base: Settings, broker_url: str, within: float, texts: list[str], rate: float) -> list[tuple[float, float]]:
-    """One worker with this wait, ``texts`` published at ``rate``; its topics and keys removed after."""
-    tag = f"wait-{uuid.uuid4().hex[:8]}"
-    settings = isolated(base, tag, broker_url).model_copy(
-        update={
-            "accept_threshold": 0.0,
-            "audit_share": 0.0,
-            "audit_warmup_share": 0.0,
-            "metrics_port": -1,
-            "batch_within": within,
-        }
-    )
-    asyncio.run(ensure_topics(settings))
-    worker = subprocess.Popen(
-        worker_command("worker"),
-        env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_assigned(settings, 1, timeout=120)
-        asyncio.run(publish(settings, posts_of(texts[:50], "warm"), rate))  # first batches allocate
+    """(produce → verdict ms, inside-the-worker ms) per post of ``texts`` published at ``rate`` to a
+    worker with this wait, on topics and Redis keys of its own."""
+    settings = scoring_settings(base, broker_url, batch_within=within)
+    with running_workers(settings, 1, subprocess.DEVNULL):
+        warm = posts_of(texts[:50], "warm")  # first batches allocate
+        asyncio.run(publish(settings, warm, rate))
         posts = posts_of(texts, "lat")
         sent = asyncio.run(publish(settings, posts, rate))
-        return asyncio.run(verdict_latencies(settings, posts, sent))
-    finally:
-        worker.terminate()
-        worker.wait(30)
-        client = redis.Redis.from_url(settings.redis_url)
-        for key in client.scan_iter(f"{Keys(tag).prefix}:*", count=1000):
-            client.delete(key)
-        client.close()
+        verdicts = asyncio.run(verdict_records(settings, len(warm) + len(posts), timeout=120))
+    return [
+        ((verdicts[p.id][0] - sent[p.id]) * 1000, float(json.loads(verdicts[p.id][1])["latency_ms"])) for p in posts
+    ]
 
 
 def main() -> None:

@@ -34,7 +34,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO
 
 import redis
 
@@ -99,23 +101,60 @@ def wait_processed(settings: Settings, count: int, timeout: float) -> None:
     raise SystemExit(f"the worker did not take {count} posts within {timeout:.0f} s")
 
 
-async def verdict_times(settings: Settings, expected: int, timeout: float) -> dict[str, float]:
-    """Broker timestamp (epoch seconds) of each post's verdict, once ``expected`` posts have one."""
+async def verdict_records(settings: Settings, expected: int, timeout: float) -> dict[str, tuple[float, bytes]]:
+    """Broker timestamp (epoch seconds) and value of each post's verdict, once ``expected`` posts have one."""
     deadline = time.monotonic() + timeout
     while True:
-        times: dict[str, float] = {}
+        records: dict[str, tuple[float, bytes]] = {}
         async with TopicReader(settings, settings.topic_verdicts) as reader:
             async for chunk in reader.chunks(idle_seconds=1.0):
-                times.update((r.key.decode(), r.timestamp / 1000) for r in chunk if r.key)
-        if len(times) >= expected:
-            return times
+                records.update((r.key.decode(), (r.timestamp / 1000, r.value)) for r in chunk if r.key)
+        if len(records) >= expected:
+            return records
         if time.monotonic() > deadline:
-            raise SystemExit(f"only {len(times)} of {expected} verdicts within {timeout:.0f} s")
+            raise SystemExit(f"only {len(records)} of {expected} verdicts within {timeout:.0f} s")
         await asyncio.sleep(2.0)
 
 
 def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def scoring_settings(base: Settings, broker_url: str, **update: object) -> Settings:
+    """Topics, group and Redis keys of their own, every post accepted and none audited: no teacher
+    runs in these benchmarks, so an escalated or audited post would wait for one."""
+    tag = f"bench-{uuid.uuid4().hex[:8]}"
+    return isolated(base, tag, broker_url).model_copy(
+        update={"accept_threshold": 0.0, "audit_share": 0.0, "audit_warmup_share": 0.0, "metrics_port": -1, **update}
+    )
+
+
+@contextmanager
+def running_workers(settings: Settings, count: int, log: IO[bytes] | int) -> Iterator[None]:
+    """``count`` worker processes on ``settings``, each holding partitions before this yields;
+    stopped afterwards and their Redis keys removed."""
+    asyncio.run(ensure_topics(settings))
+    workers = [
+        subprocess.Popen(
+            worker_command("worker"),
+            env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(count)
+    ]
+    try:
+        wait_assigned(settings, count, timeout=120)
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+        client = redis.Redis.from_url(settings.redis_url)
+        for key in client.scan_iter(f"{Keys(settings.redis_prefix).prefix}:*", count=1000):
+            client.delete(key)
+        client.close()
 
 
 def wait_assigned(settings: Settings, workers: int, timeout: float) -> None:
@@ -139,8 +178,8 @@ def wait_assigned(settings: Settings, workers: int, timeout: float) -> None:
 def latency_at(settings: Settings, posts: list[Post], rate: float, expected: int) -> list[float]:
     """Produce → verdict milliseconds of ``posts`` published at ``rate``, sorted."""
     sent = asyncio.run(publish(settings, posts, rate))
-    verdicts = asyncio.run(verdict_times(settings, expected, timeout=300))
-    return sorted((verdicts[post_id] - at) * 1000 for post_id, at in sent.items())
+    verdicts = asyncio.run(verdict_records(settings, expected, timeout=300))
+    return sorted((verdicts[post_id][0] - at) * 1000 for post_id, at in sent.items())
 
 
 def train_until_stopped(settings: Settings, examples: Sequence[Example]) -> None:
@@ -176,8 +215,8 @@ def trainer_process(settings: Settings, seed: int) -> subprocess.Popen[bytes]:
 def end_to_end_rate(settings: Settings, posts: list[Post], already: int) -> float:
     sent = asyncio.run(publish(settings, posts))
     wait_processed(settings, already + len(posts), timeout=900)
-    verdicts = asyncio.run(verdict_times(settings, already + len(posts), timeout=60))
-    return len(posts) / (max(verdicts[p.id] for p in posts) - min(sent.values()))
+    verdicts = asyncio.run(verdict_records(settings, already + len(posts), timeout=60))
+    return len(posts) / (max(verdicts[p.id][0] for p in posts) - min(sent.values()))
 
 
 def main() -> None:
@@ -199,24 +238,9 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     log_path = OUT_DIR / "stream_e2e_worker.log"
     log_path.unlink(missing_ok=True)
-    with Broker() as broker:
-        tag = f"bench-{uuid.uuid4().hex[:8]}"
-        settings = isolated(base, tag, broker.url).model_copy(
-            update={"accept_threshold": 0.0, "audit_share": 0.0, "audit_warmup_share": 0.0, "metrics_port": -1}
-        )
-        asyncio.run(ensure_topics(settings))
-        with log_path.open("ab") as log:
-            workers = [
-                subprocess.Popen(
-                    worker_command("worker"),
-                    env={**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-                for _ in range(args.workers)
-            ]
-        try:
-            wait_assigned(settings, args.workers, timeout=120)
+    with Broker() as broker, log_path.open("ab") as log:
+        settings = scoring_settings(base, broker.url)
+        with running_workers(settings, args.workers, log):
             alone, e2e = [], []
             for r in range(args.rounds):
                 chunk = texts[r * args.posts : (r + 1) * args.posts]
@@ -256,15 +280,6 @@ def main() -> None:
                     f" p95 {ratio:.2f}x idle (goal <= 2x)",
                     flush=True,
                 )
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(30)
-            client = redis.Redis.from_url(settings.redis_url)
-            for key in client.scan_iter(f"{Keys(tag).prefix}:*", count=1000):
-                client.delete(key)
-            client.close()
 
 
 if __name__ == "__main__":

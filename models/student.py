@@ -254,9 +254,10 @@ class StudentRuntime(Scorer):
         and the first real batch does not pay for arena growth and kernel selection (tens of
         milliseconds on the CPU, far more on a GPU)."""
         batch = self._batch_size
+        encodings = self._encoder.encode([_WARM_UP_TEXT] * batch)
         try:
             for _ in range(self._lanes):  # every lane's session, each taken in turn
-                outputs = self._run(self._encoder.encode([_WARM_UP_TEXT] * batch))
+                outputs = self._run(encodings)
         except Exception as exc:  # ORT raises its own types for graphs that load but cannot run
             raise ModelLoadError(f"model directory {self.model_dir}: inference fails: {exc}") from exc
         expected = (
@@ -301,19 +302,18 @@ class StudentRuntime(Scorer):
         encodings = self._encoder.encode(texts, contexts)
         lengths = [len(e.ids) for e in encodings]
         runs = length_buckets(lengths, self._batch_size)
-        if self._pool is not None:
+
+        def run(rows: np.ndarray) -> list[np.ndarray]:
+            return self._run([encodings[i] for i in rows])
+
+        if self._pool is None:
+            outputs = map(run, runs)
+        else:
             runs = lane_parts(runs, lengths, self._lanes)
-        outputs = (
-            map(self._run_rows, runs, [encodings] * len(runs))
-            if self._pool is None or len(runs) == 1
-            else self._pool.map(self._run_rows, runs, [encodings] * len(runs))
-        )
+            outputs = self._pool.map(run, runs) if len(runs) > 1 else map(run, runs)
         for rows, (p, e, a) in zip(runs, outputs, strict=True):
             polarity[rows], emotions[rows], aspects[rows] = p, e, a
         return Logits(polarity, emotions, aspects)
-
-    def _run_rows(self, rows: np.ndarray, encodings: Sequence[Encoding]) -> list[np.ndarray]:
-        return self._run([encodings[i] for i in rows])
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> list[Prediction]:
         raw = self.logits(texts, contexts)
