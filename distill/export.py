@@ -54,7 +54,7 @@ from onnxruntime.transformers.float16 import convert_float_to_float16
 from onnxruntime.transformers.optimizer import optimize_model
 
 from distill.data import Example
-from distill.metrics import accuracy
+from distill.metrics import mcnemar_midp_worse
 from distill.modeling import StudentModel
 from distill.trainer import model_inputs, torch_logits
 from models.encoding import TextEncoder
@@ -85,10 +85,22 @@ class ParityReport:
     accuracy_torch: float
     accuracy_onnx: float
     examples: int
+    only_torch: int = 0  # labelled examples PyTorch gets right and the export wrong
+    only_onnx: int = 0  # and the other way round
 
     @property
     def accuracy_drop(self) -> float:
         return self.accuracy_torch - self.accuracy_onnx
+
+    def significant_drop(self, max_drop: float, alpha: float) -> bool:
+        """Whether the export loses more than ``max_drop`` accuracy, beyond what the examples explain.
+
+        On a few dozen validation examples one answer that int8 rounding moves across a decision
+        boundary is a drop of several points (a demo round with 49 was refused at 0.0204), while the
+        export is as good as PyTorch; so the drop must also be significant in the paired test the
+        gate uses. A broken export flips many answers one way and is refused either way.
+        """
+        return self.accuracy_drop > max_drop and mcnemar_midp_worse(self.only_torch, self.only_onnx) < alpha
 
 
 def input_names(model: StudentModel) -> list[str]:
@@ -286,12 +298,16 @@ def check_parity(
     )
     labeled = [i for i, e in enumerate(examples) if e.hard_polarity is not None]
     gold = np.array([POLARITIES.index(examples[i].hard_polarity) for i in labeled], dtype=np.int64)
+    torch_right = reference.polarity[labeled].argmax(1) == gold
+    onnx_right = exported.polarity[labeled].argmax(1) == gold
     return ParityReport(
         max_abs_logit_diff=float(diffs.max()),
         p99_abs_logit_diff=float(np.quantile(diffs, 0.99)),
-        accuracy_torch=accuracy(gold, reference.polarity[labeled].argmax(1)) if labeled else 0.0,
-        accuracy_onnx=accuracy(gold, exported.polarity[labeled].argmax(1)) if labeled else 0.0,
+        accuracy_torch=float(torch_right.mean()) if labeled else 0.0,
+        accuracy_onnx=float(onnx_right.mean()) if labeled else 0.0,
         examples=len(examples),
+        only_torch=int((torch_right & ~onnx_right).sum()),
+        only_onnx=int((onnx_right & ~torch_right).sum()),
     )
 
 
@@ -328,6 +344,8 @@ def export_student(
         "parity_max_logit_diff": report.max_abs_logit_diff,
         "parity_p99_logit_diff": report.p99_abs_logit_diff,
         "parity_accuracy_drop": report.accuracy_drop,
+        "parity_answers_lost": float(report.only_torch),
+        "parity_answers_gained": float(report.only_onnx),
     }
     manifest.model_copy(update={"metrics": {**manifest.metrics, **metrics}}).write(out_dir)
     log.info(
@@ -346,9 +364,10 @@ def export_student(
             f"export {out_dir}: |logit diff| {report.p99_abs_logit_diff:.4f} at the 99th percentile exceeds"
             f" {settings.parity_max_logit_diff} (SENTIMON_PARITY_MAX_LOGIT_DIFF)"
         )
-    if report.accuracy_drop > settings.parity_max_accuracy_drop:
+    if report.significant_drop(settings.parity_max_accuracy_drop, settings.gate_alpha):
         raise ParityError(
-            f"export {out_dir}: accuracy drops by {report.accuracy_drop:.4f}, more than"
-            f" {settings.parity_max_accuracy_drop} (SENTIMON_PARITY_MAX_ACCURACY_DROP)"
+            f"export {out_dir}: accuracy drops by {report.accuracy_drop:.4f} ({report.only_torch} answers lost,"
+            f" {report.only_onnx} gained), more than {settings.parity_max_accuracy_drop}"
+            f" (SENTIMON_PARITY_MAX_ACCURACY_DROP) and significant at SENTIMON_GATE_ALPHA"
         )
     return report

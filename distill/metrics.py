@@ -3,11 +3,19 @@
 Macro averages weigh every class equally: sentiment data is imbalanced
 (neutral dominates tweets), and a model that ignores the rare negative class
 must not look good.
+
+Two models scored on the same examples are compared **paired** (McNemar): only the examples where
+exactly one of them is right say which is better. The promotion gate asks it of a candidate student
+against the current one, the export's parity check of the int8 graph against PyTorch.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+_Z95 = 1.959963984540054
 
 
 def accuracy(gold: np.ndarray, predicted: np.ndarray) -> float:
@@ -66,3 +74,33 @@ def expected_calibration_error(probs: np.ndarray, gold: np.ndarray, bins: int = 
         if in_bin.any():
             total += in_bin.mean() * abs(confidence[in_bin].mean() - correct[in_bin].mean())
     return float(total)
+
+
+def mcnemar_midp_worse(only_current: int, only_candidate: int) -> float:
+    """One-sided exact McNemar mid-p for "the candidate is worse".
+
+    Under "equally good" each discordant post is a fair coin, so ``only_current`` is
+    Binomial(b + c, ½); the mid-p counts half the probability of the observed value, which keeps
+    the exact test's size close to its nominal level instead of far below it.
+    """
+    n = only_current + only_candidate
+    if n == 0:
+        return 1.0
+    tail = sum(_binomial_half(n, k) for k in range(only_current + 1, n + 1))
+    return min(1.0, tail + 0.5 * _binomial_half(n, only_current))
+
+
+def _binomial_half(n: int, k: int) -> float:
+    """P(X = k) for X ~ Binomial(n, ½), in log space so thousands of posts do not underflow."""
+    return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2))
+
+
+def paired_difference_interval(only_current: int, only_candidate: int, n: int) -> tuple[float, float, float]:
+    """Candidate − current accuracy and its Agresti–Min 95 % interval (½ added to each of 4 cells)."""
+    if n == 0:
+        return 0.0, 0.0, 0.0
+    diff = (only_candidate - only_current) / n
+    b, c, total = only_current + 0.5, only_candidate + 0.5, n + 2.0
+    adjusted = (c - b) / total
+    spread = _Z95 * math.sqrt(max(0.0, (b + c) - (c - b) ** 2 / total)) / total
+    return diff, max(-1.0, adjusted - spread), min(1.0, adjusted + spread)

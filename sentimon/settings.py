@@ -199,7 +199,11 @@ class Settings(BaseSettings):
         " CUDA kernels) or none (fp32).",
     )
     parity_max_accuracy_drop: float = Field(
-        0.02, ge=0, description="Largest validation accuracy drop of the int8 export versus PyTorch."
+        0.02,
+        ge=0,
+        description="Largest validation accuracy drop of the int8 export versus PyTorch. A larger drop refuses the"
+        " export only when it is also significant in the gate's paired test (McNemar mid-p below"
+        " SENTIMON_GATE_ALPHA): on a few dozen examples one flipped answer is a drop of several points.",
     )
 
     # --- routing -------------------------------------------------------------------------

@@ -95,8 +95,11 @@ class _ChildProcess:
         timeout: float,
         env: dict[str, str] | None = None,
     ) -> None:
+        # Its own session, like ``sentimon up``'s roles: a terminal's Ctrl-C reaches the whole foreground
+        # process group, and a broker killed by it first left the stopping roles nothing to commit to
+        # (each was killed after the grace period); the owner stops it last, after them.
         self._process = subprocess.Popen(
-            command, env=env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT
+            command, env=env, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
         )
         _wait(ready, self._process, what, timeout)
 

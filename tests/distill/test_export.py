@@ -8,7 +8,7 @@ import onnx
 import pytest
 
 from distill.data import Example
-from distill.export import ParityError, export_student, resolve_quantization
+from distill.export import ParityError, ParityReport, export_student, resolve_quantization
 from distill.pipeline import Start, start_from_backbone, train_and_register
 from distill.trainer import TrainConfig, Trainer, torch_logits
 from models.encoding import TextEncoder
@@ -71,6 +71,34 @@ def test_accuracy_is_compared_on_labeled_validation(trained: Start, tmp_path: Pa
     report = export_student(trained.model, trained.tokenizer_file, Manifest(), tmp_path / "a", lenient, labeled)
     assert report.accuracy_torch == 1.0
     assert report.accuracy_drop == pytest.approx(1.0 - report.accuracy_onnx)
+    # PyTorch is right everywhere, so every disagreement with the gold label is one the export lost.
+    assert report.only_onnx == 0 and report.only_torch == round(report.accuracy_drop * len(labeled))
+
+
+def _report(examples: int, only_torch: int, only_onnx: int) -> ParityReport:
+    """``examples`` labelled examples PyTorch gets 80 % right, the export differing on the discordant ones."""
+    right = round(0.8 * examples)
+    return ParityReport(
+        max_abs_logit_diff=0.5,
+        p99_abs_logit_diff=0.3,
+        accuracy_torch=right / examples,
+        accuracy_onnx=(right - only_torch + only_onnx) / examples,
+        examples=examples,
+        only_torch=only_torch,
+        only_onnx=only_onnx,
+    )
+
+
+def test_an_accuracy_drop_refuses_only_past_the_bound_and_beyond_what_the_examples_explain() -> None:
+    # The demo's first round: one answer of 49 moved by int8 rounding is 2.04 points, and chance.
+    assert not _report(49, 1, 0).significant_drop(0.02, 0.05)
+    # A broken export: ten answers lost, none gained.
+    assert _report(49, 10, 0).significant_drop(0.02, 0.05)
+    # Significant but within the bound: thousands of examples make a small loss certain, not large.
+    assert not _report(5000, 60, 10).significant_drop(0.02, 0.05)
+    assert _report(5000, 150, 20).significant_drop(0.02, 0.05)
+    # Answers that move both ways cancel: no drop at all.
+    assert not _report(49, 5, 5).significant_drop(0.0, 0.05)
 
 
 def _operators(path: Path) -> set[str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from distill.gate import PairedComparison, decide, mcnemar_midp_worse, paired_difference_interval
+from distill.gate import PairedComparison, decide
 
 
 def comparison(name: str, n: int, only_current: int, only_candidate: int) -> PairedComparison:
@@ -18,24 +16,6 @@ def comparison(name: str, n: int, only_current: int, only_candidate: int) -> Pai
     both_wrong = slice(only_current + only_candidate, only_current + only_candidate + n // 10)
     current[both_wrong], candidate[both_wrong] = 2, 2
     return PairedComparison(name, gold, current, candidate)
-
-
-def test_mcnemar_mid_p_matches_the_binomial_by_hand() -> None:
-    # b = 4 lost, c = 0 won: P(X > 4) + ½ P(X = 4) for X ~ Bin(4, ½) = ½ / 16.
-    assert math.isclose(mcnemar_midp_worse(4, 0), 1 / 32)
-    # b = 3, c = 2: P(X >= 4) = 6/32, plus ½ P(X = 3) = ½ · 10/32.
-    assert math.isclose(mcnemar_midp_worse(3, 2), 6 / 32 + 5 / 32)
-    assert mcnemar_midp_worse(0, 0) == 1.0
-    assert mcnemar_midp_worse(0, 7) > 0.99
-    # Thousands of discordant posts do not underflow.
-    assert 0.0 < mcnemar_midp_worse(2600, 2400) < 0.01
-
-
-def test_the_interval_holds_the_difference_and_narrows_with_more_examples() -> None:
-    diff, low, high = paired_difference_interval(6, 3, 60)
-    assert low < diff < high and math.isclose(diff, -0.05)
-    _, big_low, big_high = paired_difference_interval(600, 300, 6000)
-    assert big_high - big_low < (high - low) / 3
 
 
 def test_a_small_loss_on_few_examples_is_noise_and_is_promoted() -> None:

@@ -83,7 +83,7 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
     settings = student_settings.model_copy(update={"dashboard_port": port, "metrics_port": -1})
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     log = tmp_path / "up.log"
-    up = _start_up(["--demo-speed", "40"], env, log)
+    up = _start_up(["--demo-speed", "40"], env, log, terminal=True)
     keys = Keys(settings.redis_prefix)
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     spawned: set[int] = set()
@@ -100,10 +100,14 @@ def test_up_runs_the_demo_end_to_end_and_ctrl_c_leaves_no_orphan(student_setting
         _wait(dashboard_answers, 60, "the dashboard", up, log)
         spawned = _descendants(up.pid)
         assert len(spawned) >= 6, "broker, worker, teacher, trainer, dashboard and demo should all run"
-        up.send_signal(signal.SIGINT)
+        # Ctrl-C as a terminal sends it: to the whole foreground group. Every role must stop by itself,
+        # which it cannot if the signal also reached the broker it commits to (it did, until the
+        # broker got its own session, and every role was killed after the grace period).
+        os.killpg(up.pid, signal.SIGINT)
         assert up.wait(60) == 0, log.read_text()[-3000:]
         time.sleep(0.5)
         assert not [pid for pid in spawned if _alive(pid)], "processes outlived sentimon up"
+        assert "still running" not in log.read_text(), log.read_text()[-3000:]
     finally:
         _kill_all(up, spawned)
         client.close()
@@ -119,12 +123,19 @@ def test_up_refuses_an_encoder_teacher_that_is_not_built_before_starting_any_rol
     assert not (student_settings.data_dir / TEACHER_REGISTRY).exists()  # nothing was trained
 
 
-def _start_up(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``sentimon up`` started as a shell starts a background job, with SIGINT ignored: every Ctrl-C
-    test then also checks that it stops on SIGINT however it was launched (Python installs no
-    handler of its own for a signal it inherits ignored)."""
+def _start_up(args: list[str], env: dict[str, str], log: Path, *, terminal: bool = False) -> subprocess.Popen[bytes]:
+    """``sentimon up`` started as a shell starts a background job, with SIGINT ignored: a Ctrl-C test
+    then also checks that it stops on SIGINT however it was launched (Python installs no handler of
+    its own for a signal it inherits ignored).
+
+    ``terminal``: started as a terminal's foreground job instead, leading its own process group, for
+    a test to send SIGINT to the whole group as Ctrl-C does; with SIGINT ignored, the processes
+    ``up`` starts would inherit the ignoring and such a test could not tell what the group signal hits.
+    """
     command = [sys.executable, "-m", "cli", "up", *args]
     with log.open("wb") as out:
+        if terminal:
+            return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         return subprocess.Popen(
             ["bash", "-c", 'trap "" INT; exec "$@"', "up", *command], env=env, stdout=out, stderr=subprocess.STDOUT
         )
