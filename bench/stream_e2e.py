@@ -4,11 +4,13 @@ Measured side by side in one run, on the serving student (the registry's current
 default one is built first when the registry is empty):
 
 1. the student alone: ``predict`` over the texts in micro-batches of ``SENTIMON_BATCH_SIZE``;
-2. capacity: the texts published beforehand as posts, then one worker (a real
-   ``sentimon worker`` process on an embedded Tansu and the configured Redis; ``--workers N``
-   starts N, which share the partitions) drains them; rate =
-   verdicts over the time from the first verdict to the last (broker timestamps), so process
-   start-up and the group join are left out. Goal: ≥ 0.9 × the student alone;
+2. capacity: one worker (a real ``sentimon worker`` process on an embedded Tansu and the
+   configured Redis; ``--workers N`` starts N, which share the partitions), already holding its
+   partitions, decides the texts published flat out as posts; rate = posts over the time from the
+   first post sent to the last verdict (broker timestamps), so process start-up and the group join
+   are left out. The producer runs on the same cores; freezing the workers while it published
+   (SIGSTOP, then timing from the resume) was tried and measured the same ratios (0.68 and 0.81 for
+   one and two workers, against 0.69 and 0.81). Goal: ≥ 0.9 × the student alone;
 3. latency: posts published at half that capacity; latency = the verdict's broker timestamp minus
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
