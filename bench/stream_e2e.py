@@ -197,7 +197,7 @@ def train_until_stopped(settings: Settings, examples: Sequence[Example]) -> None
     assert version is not None, "serving_student registered one"
     start = start_from_version(registry, version, settings.aspects, settings.seed)
     encoder = TextEncoder.from_file(start.tokenizer_file, settings.max_seq_len)
-    config = TrainConfig.from_settings(settings, epochs=100, progress=False)
+    config = TrainConfig.of(settings, epochs=100, progress=False)
     Trainer(start.model, encoder, config).train(list(examples), [])
 
 

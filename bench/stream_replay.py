@@ -281,7 +281,7 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
                     labels.append(Example(text=replay.posts[i].text, probs=replay.answers[i].probs.as_list()))
             if number < TENTHS and labels:
                 started = time.perf_counter()
-                config = TrainConfig.from_settings(run, epochs=1, progress=False, description="naive")
+                config = TrainConfig.of(run, epochs=1, progress=False, description="naive")
                 start = start_from_version(registry, student.version, run.aspects, run.seed)
                 try:
                     train_and_register(run, registry, start, labels[-NAIVE_LAST_LABELS:], seed_val, config, True)
@@ -456,7 +456,7 @@ def ceiling_accuracy(replay: Replay, settings: Settings, args: argparse.Namespac
     with scratch_run(settings) as (run, registry):
         current = registry.current()
         assert current is not None
-        config = TrainConfig.from_settings(run, epochs=args.ceiling_epochs, progress=False, description="ceiling")
+        config = TrainConfig.of(run, epochs=args.ceiling_epochs, progress=False, description="ceiling")
         version = train_and_register(run, registry, start_from_version(registry, current, run.aspects, run.seed),
                                      train, val, config)  # fmt: skip
         student = StudentRuntime.load(registry.path(version), RuntimeOptions.of(run))

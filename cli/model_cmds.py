@@ -109,7 +109,7 @@ def train_cmd(
     overrides: dict[str, Any] = {"max_steps": max_steps}
     if epochs is not None:
         overrides["epochs"] = epochs
-    config = TrainConfig.from_settings(settings, **overrides)
+    config = TrainConfig.of(settings, **overrides)
     with tempfile.TemporaryDirectory(prefix="sentimon-train-") as scratch:
         current = registry.current()
         if from_current and current is None:

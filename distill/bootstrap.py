@@ -59,7 +59,7 @@ def _train_from_seed(
     train, _gold = seed_split(settings)
     train, val = split_validation(train, VALIDATION_FRACTION)
     log.info("building the %s from %d seed examples (%d for validation)", label, len(train), len(val))
-    config = TrainConfig.from_settings(settings, epochs=epochs, progress=progress, description=label)
+    config = TrainConfig.of(settings, epochs=epochs, progress=progress, description=label)
     with tempfile.TemporaryDirectory(prefix="sentimon-bootstrap-") as scratch:
         start = start_from_backbone(backbone, settings.aspects, settings.seed, Path(scratch))
         return train_and_register(settings, registry, start, train, val, config, promote=True)

@@ -227,7 +227,7 @@ def _round(
     stored_train, stored_val = _split_stored(stored)
     current_runtime = StudentRuntime.load(registry.path(current), RuntimeOptions.of(settings))
     train = training_set(settings, stored_train, current_runtime, seed_train, settings.seed + upto)
-    config = replace(config or TrainConfig.from_settings(settings, progress=False, description="re-distil"), stop=stop)
+    config = replace(config or TrainConfig.of(settings, progress=False, description="re-distil"), stop=stop)
     start = start_from_version(registry, current, settings.aspects, settings.seed)
     val = seed_val + [example_of(s.label) for s in stored_val[-VALIDATION_LABELS:]]
     candidate = train_and_register(settings, registry, start, train, val, config)

@@ -64,7 +64,7 @@ class TrainConfig:
     stop: threading.Event | None = None  # set from another thread to abandon training at the next step
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: object) -> TrainConfig:
+    def of(cls, settings: Settings, **overrides: object) -> TrainConfig:
         base = cls(
             epochs=settings.train_epochs,
             batch_size=settings.train_batch_size,

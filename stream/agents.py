@@ -49,7 +49,7 @@ async def worker_role(ctx: RoleContext) -> None:
     # `sentimon bootstrap` (which `sentimon up` and compose's one-shot service run before any worker).
     scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
     ctx.metrics.set_model(scorer.holder.version)
-    steering = Steering(SteeringConfig.from_settings(settings))
+    steering = Steering(SteeringConfig.of(settings))
     store = QualityStore.of(ctx.redis, settings)
     live = LiveRouting(initial_plan(steering.config, scorer.holder.version), store)
     steward = QualitySteward(

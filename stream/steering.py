@@ -82,7 +82,7 @@ def choose_threshold(
 
 @dataclass(frozen=True, slots=True)
 class SteeringConfig:
-    """The slice of settings steering needs; ``from_settings`` reads them, the bench builds its own."""
+    """The slice of settings steering needs; ``of`` reads them, the bench builds its own."""
 
     accept_threshold: float = 0.6
     target_accuracy: float | None = None
@@ -98,7 +98,7 @@ class SteeringConfig:
     min_calibration_labels: int = 30
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SteeringConfig:
+    def of(cls, settings: Settings) -> SteeringConfig:
         return cls(
             accept_threshold=settings.accept_threshold,
             target_accuracy=settings.target_accuracy,

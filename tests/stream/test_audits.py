@@ -41,7 +41,7 @@ class Worker:
         self.settings = settings
         self.outbox = ListOutbox()
         self.scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
-        steering = Steering(SteeringConfig.from_settings(settings))
+        steering = Steering(SteeringConfig.of(settings))
         self.store = QualityStore.of(aredis, settings)
         self.live = LiveRouting(
             initial_plan(steering.config, self.scorer.holder.version), self.store, AuditSampler(random.Random(seed))

@@ -43,7 +43,7 @@ class Pipelines:
         self.outbox = ListOutbox()
         self.metrics = WorkerMetrics("worker", "test-pipeline")
         self.scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
-        steering = Steering(SteeringConfig.from_settings(settings))
+        steering = Steering(SteeringConfig.of(settings))
         live = LiveRouting(initial_plan(steering.config, self.scorer.holder.version), QualityStore.of(aredis, settings))
         self.posts = post_pipeline(settings, aredis, self.outbox, self.scorer, self.metrics, live)
         self.aggregates = AggregatePipeline(settings, self.outbox, Aggregator(aredis, keys, settings), self.metrics)

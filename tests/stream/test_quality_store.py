@@ -73,7 +73,7 @@ async def test_one_worker_per_period_recomputes_and_the_others_read_its_plan(
     aredis: Redis, keys: Keys, settings: Settings
 ) -> None:
     settings = settings.model_copy(update={"target_accuracy": 0.85, "warmup_audits": 20})
-    steering = Steering(SteeringConfig.from_settings(settings))
+    steering = Steering(SteeringConfig.of(settings))
     estimator = AccuracyEstimator(0.9, 600, 120)
     store = store_of(aredis, keys, keep=1000)
     rng = np.random.default_rng(0)
