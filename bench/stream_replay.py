@@ -484,6 +484,21 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
             f"after the first tenth: {run.name}: gap to teacher-only {gap * 100:+.1f} points at"
             f" {run.called[after_first].mean():.1%} calls"
         )
+    # Headroom: how much of each gap is routing and how much is the students themselves.
+    teacher_right = float((replay.teacher == replay.gold).mean())
+    for run in runs[1:3]:
+        best = error_oracle(replay, run)
+        gap = teacher_accuracy - scores(replay.gold[after_first], best[after_first])[0]
+        print(
+            f"  with a router that knew which answers of {run.name}'s students are wrong (same calls per tenth):"
+            f" gap {gap * 100:+.1f} points"
+        )
+    # The ceiling student with every call fixing one of its errors: a loop learns from fewer and noisier
+    # labels than the ceiling did, so this is about as well as any loop could do here.
+    share = float(loop.called[after_first].mean())
+    bound = min(1.0, ceiling + share * teacher_right)
+    print(f"  the in-domain ceiling with every call fixing an error, at {share:.1%} calls:"
+          f" gap {(teacher_accuracy - bound) * 100:+.1f} points")  # fmt: skip
     truth = [scores(replay.gold[t], loop.decided[t])[0] for t in replay.tenths()]
     audited = [abs(e[0] - t) for e, t in zip(loop.estimates, truth, strict=True) if e]
     calibrated = [abs(float(loop.expected[part].mean()) - t) for part, t in zip(replay.tenths(), truth, strict=True)]
@@ -499,6 +514,22 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         for position, result, took in run.rounds:
             print(f"  {run.name}: round after post {position}: {result.outcome} in {took:.0f} s,"
                   f" {result.train_examples} examples; {result.reason[:160]}")  # fmt: skip
+
+
+def error_oracle(replay: Replay, run: Run) -> np.ndarray:
+    """What ``run``'s students would have decided with the same number of teacher calls per tenth,
+    spent by a router that knew which of their answers are wrong: an upper bound on routing alone.
+
+    It cannot know which teacher answers are wrong, so it asks in stream order among the student's
+    errors; the teacher's own noise stays in.
+    """
+    decided = run.student.copy()
+    for tenth in replay.tenths():
+        rows = np.arange(tenth.start, tenth.stop)
+        wrong = rows[run.student[tenth] != replay.gold[tenth]]
+        asked = wrong[: int(run.called[tenth].sum())]
+        decided[asked] = replay.teacher[asked]
+    return decided
 
 
 def row(
