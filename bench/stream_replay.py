@@ -15,8 +15,7 @@ The same stream, with the same teacher answers, also runs under two baselines:
   first tenth; never more than the call share of a tenth), and after each tenth one epoch on the
   last 3,000 teacher labels, promoted without a gate.
 
-With ``--memory`` the live loop runs a second time with the label memory (:mod:`stream.memory`), and
-with ``--doubt`` once more ranking posts for escalation by the learned doubt model (:mod:`models.doubt`).
+With ``--memory`` the live loop runs a second time with the label memory (:mod:`stream.memory`).
 It prints two live estimates per tenth: the audits' (with its interval) and the calibration's (the
 mean live-calibrated probability of every verdict).
 
@@ -182,9 +181,6 @@ def main() -> None:
     parser.add_argument(
         "--memory", action="store_true", help="also run the live loop with the label memory (stream.memory)"
     )
-    parser.add_argument(
-        "--doubt", action="store_true", help="also run the live loop ranking posts by the doubt model (models.doubt)"
-    )
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -218,8 +214,6 @@ def main() -> None:
         runs = [teacher_only, naive, sentimon_run(replay, settings, args, None)]
         if args.memory:
             runs.append(sentimon_run(replay, settings, args, LabelMemory()))
-        if args.doubt:
-            runs.append(sentimon_run(replay, settings, args, None, doubt=True))
         ceiling = ceiling_accuracy(replay, settings, args)
         report(replay, runs, ceiling, time.perf_counter() - started)
         figures.append((replay, runs, ceiling))
@@ -300,19 +294,16 @@ def naive_run(replay: Replay, settings: Settings, args: argparse.Namespace) -> R
     return result
 
 
-def sentimon_run(
-    replay: Replay, settings: Settings, args: argparse.Namespace, memory: LabelMemory | None, doubt: bool = False
-) -> Run:
+def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, memory: LabelMemory | None) -> Run:
     """The live loop: steering, audits, label store, rounds on the deterministic clock, gate, hot swap.
 
     With a ``memory``, it answers the doubtful posts it is sure of in place of the teacher, and each
     call it saves goes to the next least confident post, so both variants spend the same calls.
     """
     n = len(replay.posts)
-    name = "sentimon" + ("+memory" if memory is not None else "") + ("+doubt" if doubt else "")
-    result = Run.empty(name, n)
+    result = Run.empty("sentimon" if memory is None else "sentimon+memory", n)
     result.expected = np.zeros(n)
-    steering = Steering(SteeringConfig(target_call_share=args.call_share, teacher_accuracy=1 - args.noise, doubt=doubt))
+    steering = Steering(SteeringConfig(target_call_share=args.call_share, teacher_accuracy=1 - args.noise))
     sampler = AuditSampler(random.Random(13))
     brands = (replay.name,)
     pairs: list[AuditPair] = []
@@ -334,7 +325,7 @@ def sentimon_run(
                 else initial_plan(steering.config, student.version)
             )
             probs = calibration.apply(served)
-            confidence = calibration.confidence(served)
+            confidence = probs.max(axis=1)
             allowance = min(allowance + args.call_share * len(rows), 2.0 * args.call_share * STEP)
             order = np.argsort(confidence, kind="stable")
             doubtful = [j for j in order if confidence[j] < plan.threshold]
@@ -379,7 +370,7 @@ def sentimon_run(
             recent.extend(tuple(p) for p in served)
             if store.count_new(run.holdout_fraction) >= run.retrain_min_labels:
                 started = time.perf_counter()
-                if args.latency and not result.rounds and memory is None and not doubt:
+                if args.latency and not result.rounds and memory is None:
                     texts = [p.text for p in replay.posts[: LATENCY_BATCH * 20]]
                     outcome, result.latency = round_under_load(run, store, registry, student, texts)
                 else:
@@ -480,7 +471,7 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         f"{'tenth':>6} {'leg':<18} {'teacher':>7} | {'naive':>6} {'F1':>6} {'calls':>6} | {'loop':>6} {'F1':>6}"
         f" {'st.acc':>6} {'calls':>6} {'estimate [interval]':>24} {'calib.':>6} {'version':<22}"
     )
-    print(header + "".join(f" | {'+' + run.name.rsplit('+', 1)[-1][:5]:>6} {'calls':>6} {'mem.n':>5}" for run in more))
+    print(header + "".join(f" | {'+mem':>6} {'calls':>6} {'mem.n':>5}" for _ in more))
     for number, tenth in enumerate(replay.tenths(), start=1):
         print(row(str(number), replay, runs, tenth, loop.estimates[number - 1]))
     after_first = slice(replay.tenths()[1].start, len(replay.posts))

@@ -28,7 +28,6 @@ from typing import Literal
 
 import numpy as np
 
-from models.doubt import agreement
 from models.types import Prediction
 from models.uncertainty import max_margin_entropy, softmax
 from sentimon.labels import POLARITIES
@@ -56,7 +55,6 @@ class Recalibration:
     examples: int = 0
     cv_loss: dict[str, float] = field(default_factory=dict)
     newest_at: float = 0.0  # when the newest labelled example it saw was taken (epoch seconds; 0: none)
-    doubt: tuple[float, ...] = ()  # weights of the learned doubt model (models.doubt); empty: not used
 
     @classmethod
     def identity(cls, model_version: str = "", version: int = 0) -> Recalibration:
@@ -68,14 +66,6 @@ class Recalibration:
         if self.kind == "identity":
             return probs
         return softmax(_logits(probs) * np.asarray(self.scale) + np.asarray(self.bias))
-
-    def confidence(self, probs: np.ndarray) -> np.ndarray:
-        """What routing ranks posts by: the chance the answer stands, from the doubt model when one is
-        fitted, else the recalibrated top probability. ``probs`` are the served (not recalibrated) ones."""
-        recalibrated = self.apply(probs)
-        if not self.doubt:
-            return recalibrated.max(axis=1)
-        return agreement(self.doubt, probs, recalibrated.argmax(axis=1))
 
     def predictions(self, predictions: Sequence[Prediction], model_version: str) -> list[Prediction]:
         """``predictions`` of ``model_version`` with recalibrated polarity probabilities and doubt.

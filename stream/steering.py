@@ -35,7 +35,6 @@ from typing import Self
 
 import numpy as np
 
-from models.doubt import fit_doubt
 from models.recalibration import Recalibration, fit_recalibration
 from sentimon.labels import POLARITIES
 from sentimon.settings import Settings
@@ -45,8 +44,6 @@ from stream.quality import AuditPair, true_accuracy, wilson
 ESCALATE_ALL = 1.0 + 1e-9
 # Calibration follows the stream: the newest pairs only, which also bounds a refit's cost (about a second).
 MAX_CALIBRATION_PAIRS = 2000
-# The doubt model learns from this many teacher answers of the serving version, or of any until it has them.
-DOUBT_MIN_PAIRS = 200
 # A refit waits for this many new pairs (or a tenth more), so a busy stream does not refit every refresh.
 REFIT_NEW_PAIRS = 20
 
@@ -99,8 +96,6 @@ class SteeringConfig:
     drift_audits: int = 50
     teacher_accuracy: float = 0.9
     min_calibration_labels: int = 30
-    doubt: bool = False
-    """Rank posts for escalation by the learned doubt model (:mod:`models.doubt`) once it has the labels."""
 
     @classmethod
     def of(cls, settings: Settings) -> SteeringConfig:
@@ -160,7 +155,6 @@ class RoutingPlan:
         calibration = data.pop("calibration")
         calibration["scale"] = tuple(calibration["scale"])
         calibration["bias"] = tuple(calibration["bias"])
-        calibration["doubt"] = tuple(calibration.get("doubt", ()))
         return cls(
             **{**data, "reasons": tuple(data["reasons"]), "seasoned_brands": frozenset(data["seasoned_brands"])},
             calibration=Recalibration(**calibration),
@@ -204,20 +198,7 @@ class Steering:
             version=version,
             min_examples=self.config.min_calibration_labels,
         )
-        fitted = replace(fitted, newest_at=max((p.at for p in chosen), default=0.0))
-        if not self.config.doubt:
-            return fitted
-        # Every teacher answer, escalations too: they were chosen by the served probabilities, which
-        # is what the doubt model conditions on, so unlike the calibration map it is not misled by them.
-        mine = [p for p in pairs if p.model_version == model_version]
-        learned = (mine if len(mine) >= DOUBT_MIN_PAIRS else list(pairs))[-MAX_CALIBRATION_PAIRS:]
-        doubt = fit_doubt(
-            np.array([p.probs for p in learned]).reshape(-1, len(POLARITIES)),
-            np.array([p.student for p in learned], dtype=np.int64),
-            np.array([p.teacher for p in learned], dtype=np.int64),
-            min_examples=DOUBT_MIN_PAIRS,
-        )
-        return replace(fitted, doubt=doubt)
+        return replace(fitted, newest_at=max((p.at for p in chosen), default=0.0))
 
     def refit_due(self, current: Recalibration, pairs: Sequence[AuditPair], model_version: str) -> bool:
         """Whether ``current`` should be refitted: another model version serves, or enough audits
@@ -270,7 +251,7 @@ class Steering:
         if c.steered:
             mode = "target" if c.target_accuracy is not None else "budget"
             probs = np.asarray(recent_probs, dtype=np.float64).reshape(-1, len(POLARITIES))
-            confidence = calibration.confidence(probs) if len(probs) else np.zeros(0)
+            confidence = calibration.apply(probs).max(axis=1) if len(probs) else np.zeros(0)
             audit = warmup_share if reasons else audit_share
             share = None if c.target_call_share is None else max(0.0, c.target_call_share - audit)
             threshold = choose_threshold(
