@@ -493,9 +493,9 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
             f"  with a router that knew which answers of {run.name}'s students are wrong (same calls per tenth):"
             f" gap {gap * 100:+.1f} points"
         )
-    # The ceiling student with every call fixing one of its errors, on the part the ceiling is scored on:
-    # a loop learns from fewer and noisier labels than the ceiling did, so this is about as well as
-    # any loop could do there.
+    # The ceiling student with every call fixing one of its errors, on the part the ceiling is scored on.
+    # A reference, not a bound: the ceiling is one epoch on gold labels without live calibration, and
+    # on `domain`'s review leg the live loop has done better.
     tail = slice(int(len(replay.posts) * CEILING_TRAIN_SHARE), len(replay.posts))
     share = float(loop.called[tail].mean())
     teacher_tail = scores(replay.gold[tail], teacher.decided[tail])[0]

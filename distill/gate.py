@@ -14,10 +14,13 @@ The sets play different parts:
   is significantly worse there.
 * ``gold``: human labels from the seed corpus. A student that follows the live stream may
   legitimately drift away from the seed domain, but only for a gain: a significant loss on gold
-  is accepted when the candidate is more accurate on the stream's own held-out labels, and never
-  beyond ``gold_max_drop`` (a collapse). The gain is asked of the point estimate, not of a test:
-  early held-out sets hold a few dozen labels, on which a real adaptation gain is rarely
-  significant, while the gold loss it pays for often is. A poisoned teacher (labels
+  is accepted when the candidate is significantly more accurate on the stream's own held-out
+  labels, and never beyond ``gold_max_drop`` (a collapse). A gain in the point estimate alone (a
+  few answers on a few dozen held-out labels) no longer earns it: in the stream replay it let
+  through, on 4 of 31 held-out labels against a 3.2-point gold loss (p = 0.004), a round that then
+  served a launch and a crisis 5-10 points below the naive loop's students; refusing such rounds
+  moved that stream from a 20.9 to an 18.2-point gap to teacher-only and left the other unchanged.
+  The held-out set grows with every round, so a real adaptation becomes significant. A poisoned teacher (labels
   systematically flipped) cannot be caught on ``holdout``, which the same teacher labelled, and
   is caught here: what it teaches costs gold accuracy and buys nothing the stream's held-out
   labels can confirm.
@@ -137,18 +140,16 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
     """Promote unless the candidate is significantly worse somewhere it has not earned it.
 
     On the stream's sets any significant loss refuses. On a collapse guard a significant loss is
-    the price of adapting only when a stream set shows a gain that earns it, and never past
-    ``gold_max_drop``. A gain earns it when it is significant, or, since early held-out sets are
-    too small to make one significant, when it is larger than the loss: a poisoned round, whose
-    held-out labels share its poison, can look an example or two better on them, and "any gain"
-    once let one through when a single example moved.
+    the price of adapting only when a stream set shows a significant gain, and never past
+    ``gold_max_drop``: a significant loss weighed against a gain that a few answers make is not a
+    trade the evidence supports (and a poisoned round, whose held-out labels share its poison, can
+    look an example or two better on them).
     """
     if not comparisons:
         return GateDecision(False, "no evaluation set to judge the candidate on")
     streams = [c for c in comparisons if c.name not in COLLAPSE_GUARDS]
 
-    def earned(loss: float) -> bool:
-        return any(c.p_better() < alpha or c.accuracy_difference()[0] > loss for c in streams)
+    earned = any(c.p_better() < alpha for c in streams)
 
     regressions, summaries = [], []
     for comparison in comparisons:
@@ -163,7 +164,7 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
         if comparison.name in COLLAPSE_GUARDS:
             if significant and -diff > gold_max_drop:
                 regressions.append(f"{summary}: collapsed (drop above {gold_max_drop:.2f})")
-            elif significant and not earned(-diff):
+            elif significant and not earned:
                 regressions.append(f"{summary}: worse beyond noise and not earned by a gain on the stream")
         elif significant:
             regressions.append(f"{summary}: worse beyond noise (p < {alpha})")

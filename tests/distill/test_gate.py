@@ -38,12 +38,14 @@ def test_a_gold_loss_must_be_earned_on_the_stream_and_never_be_a_collapse() -> N
     # Significantly worse on gold, by less than the allowed drop, for a gain on the stream.
     drifting = decide([comparison("gold", 600, 40, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
     assert drifting.promote, drifting.reason
-    # On a small held-out set a gain need not be significant, but it must outweigh the gold loss.
-    small = decide([comparison("gold", 600, 40, 5), comparison("holdout", 30, 1, 4)], 0.05, 0.1)
-    assert small.promote, small.reason  # +10 points against -5.8
     # The same loss with nothing to show on the stream (a poisoned teacher's round looks like this),
-    # or an example's worth of gain (+5 points) on a small held-out set that shares the poison.
-    for holdout in (comparison("holdout", 300, 12, 10), comparison("holdout", 20, 1, 2)):
+    # an example's worth of gain (+5 points) on a small held-out set that shares the poison, or a
+    # larger gain that a few answers make (+10 points on 30, p = 0.1): none is a significant gain.
+    for holdout in (
+        comparison("holdout", 300, 12, 10),
+        comparison("holdout", 20, 1, 2),
+        comparison("holdout", 30, 1, 4),
+    ):
         unearned = decide([comparison("gold", 600, 40, 5), holdout], 0.05, 0.1)
         assert not unearned.promote and "not earned by a gain on the stream" in unearned.reason
     collapsed = decide([comparison("gold", 600, 120, 5), comparison("holdout", 300, 5, 20)], 0.05, 0.1)
