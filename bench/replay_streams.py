@@ -9,6 +9,10 @@
 * ``crisis``: a prior shift on one domain: TweetEval's test tweets drawn into four phases whose
   polarity mix moves as a brand's does (the test split's own mix, a launch with many positive
   posts, a crisis with many negative ones, a mostly neutral recovery), shuffled within a phase.
+* ``reviews``: one new domain whose class mix the student was never trained on: SST-2's test and
+  dev sentences from film reviews, in file order, binary (negative or positive, no neutral at all),
+  so the student's every neutral answer is wrong and the stream's own labels are learnable (its
+  in-domain ceiling is the highest of the streams).
 
 Which student may judge which stream: the shipped default student was trained on the SemEval-2017
 pool (and GoEmotions train, TweetEval val for selection), so only streams made of test splits
@@ -28,9 +32,9 @@ from pathlib import Path
 from distill.data import Example, read_tweeteval, read_tweeteval_pool
 from sentimon.labels import POLARITIES
 
-STREAMS = ("semeval", "domain", "crisis")
+STREAMS = ("semeval", "domain", "crisis", "reviews")
 # Streams built from test splits only: texts the shipped default student never trained or was selected on.
-UNSEEN_BY_DEFAULT = ("domain", "crisis")
+UNSEEN_BY_DEFAULT = ("domain", "crisis", "reviews")
 # The crisis stream's phases: (name, share of negative, neutral, positive posts), in POLARITIES order.
 _CRISIS_PHASES = (
     ("calm", (0.32, 0.48, 0.20)),
@@ -62,6 +66,8 @@ def build_stream(name: str, data: Path, posts: int) -> list[Post]:
         full = _domain(data, posts)
     elif name == "crisis":
         full = _crisis(data)
+    elif name == "reviews":
+        full = _sst2(data / "sst2")
     else:
         raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS)}")
     return _every_kth(full, posts)
@@ -125,6 +131,17 @@ def _crisis(data: Path) -> list[Post]:
         drawn = [(p, by_class[p].pop()) for c, p in enumerate(POLARITIES) for _ in range(round(length * mix[c]))]
         rng.shuffle(drawn)
         stream.extend(Post(f"crisis-{i}", examples[i].text, polarity, phase) for polarity, i in drawn)
+    return stream
+
+
+def _sst2(directory: Path) -> list[Post]:
+    stream = []
+    for split in ("test", "dev"):
+        lines = (directory / f"{split}.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        for i, line in enumerate(lines):
+            label, _, text = line.partition("\t")
+            if text and label in ("0", "1"):
+                stream.append(Post(f"sst2-{split}-{i}", text, "positive" if label == "1" else "negative", "reviews"))
     return stream
 
 
