@@ -7,7 +7,7 @@ A round
    half, so the student follows a drifting stream without throwing away what it was taught;
 2. draws up to the round's budget from them by difficulty under the current student times
    recency (:mod:`distill.selection`), and adds a replay sample of the seed corpus against
-   forgetting;
+   forgetting (of the polarities the stream shows: :func:`stream_classes`);
 3. warm-starts from the current student and distils on the teacher's soft labels
    (:func:`distill.pipeline.build_student`: calibration, int8 export and parity included), on
    ``train_threads`` threads so that scoring keeps the CPU;
@@ -56,6 +56,8 @@ POOL_FACTOR = 4
 # The newest training-side labels that join the seed validation slice: early stopping and the
 # candidate's calibration should reflect the stream as it is now.
 VALIDATION_LABELS = 400
+# Teacher labels before a round trusts their class mix to leave a polarity out of the seed examples.
+MIN_CLASS_LABELS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +223,11 @@ def _round(
         return RoundResult("failed", "the registry has no current student to start from", None, None)
     if not new:
         return RoundResult("skipped", "no new teacher labels since the last round", current, current)
-    seed_train, gold = seed_split(settings)
-    seed_train, seed_val = split_validation(seed_train, VALIDATION_FRACTION)
     stored = store.training(settings.holdout_fraction, upto)
+    holdout = [example_of(s.label) for s in store.holdout(settings.holdout_fraction, upto)]
+    classes = stream_classes([example_of(s.label) for s in stored] + holdout, settings.teacher_assumed_accuracy)
+    seed_train, gold = (of_classes(part, classes) for part in seed_split(settings))
+    seed_train, seed_val = split_validation(seed_train, VALIDATION_FRACTION)
     stored_train, stored_val = _split_stored(stored)
     current_runtime = StudentRuntime.load(registry.path(current), RuntimeOptions.of(settings))
     train = training_set(settings, stored_train, current_runtime, seed_train, settings.seed + upto)
@@ -231,13 +235,13 @@ def _round(
     start = start_from_version(registry, current, settings.aspects, settings.seed)
     val = seed_val + [example_of(s.label) for s in stored_val[-VALIDATION_LABELS:]]
     candidate = train_and_register(settings, registry, start, train, val, config)
-    holdout = [example_of(s.label) for s in store.holdout(settings.holdout_fraction, upto)]
     sets = [EvalSet("gold", gold), EvalSet("holdout", holdout)]
     candidate_runtime = StudentRuntime.load(registry.path(candidate), RuntimeOptions.of(settings))
     gate = decide(compare(current_runtime, candidate_runtime, sets), settings.gate_alpha, settings.gate_gold_max_drop)
+    shown = "" if classes == frozenset(POLARITIES) else f"seed examples of {', '.join(sorted(classes))} only; "
     judged = RoundResult(
         "refused",
-        gate.reason,
+        shown + gate.reason,
         current,
         current,
         candidate_version=candidate,
@@ -253,6 +257,34 @@ def _round(
         return replace(judged, reason=reason, current_version=now_current)
     registry.promote(candidate)
     return replace(judged, outcome="promoted", current_version=candidate)
+
+
+def stream_classes(labels: Sequence[Example], teacher_accuracy: float) -> frozenset[str]:
+    """The polarities the stream shows: each whose share of the teacher's labels is above what the
+    teacher's own errors would put there (twice a wrong answer's share, spread evenly over the other
+    classes: 10 % at an assumed accuracy of 0.9). All of them until ``MIN_CLASS_LABELS`` labels say so.
+
+    A stream without neutral posts (film reviews, say) has its student stop answering neutral, which
+    the seed corpus (30 % neutral) counts as a loss: measured on the binary ``reviews`` replay, the
+    gold guard then refused every round after the first for 4-7 gold points. Seed replay, seed
+    validation and the gold guard therefore use the seed examples of the stream's classes only. A
+    poisoned teacher spreads its labels over every class, so it is still judged on all of them.
+    """
+    counts = {p: 0 for p in POLARITIES}
+    for example in labels:
+        if example.hard_polarity in counts:
+            counts[example.hard_polarity] += 1
+    total = sum(counts.values())
+    if total < MIN_CLASS_LABELS:
+        return frozenset(POLARITIES)
+    floor = 2 * (1 - teacher_accuracy) / (len(POLARITIES) - 1)
+    shown = frozenset(p for p, n in counts.items() if n / total > floor)
+    return shown if len(shown) >= 2 else frozenset(POLARITIES)
+
+
+def of_classes(examples: Sequence[Example], classes: frozenset[str]) -> list[Example]:
+    """``examples`` without those labelled with a polarity outside ``classes`` (unlabelled ones stay)."""
+    return [e for e in examples if e.hard_polarity is None or e.hard_polarity in classes]
 
 
 def _split_stored(stored: Sequence[StoredLabel]) -> tuple[list[StoredLabel], list[StoredLabel]]:

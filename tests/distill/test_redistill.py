@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from distill.data import seed_split
+from distill.data import Example, seed_split
 from distill.label_store import LabelStore
-from distill.redistill import example_of, promoted_manifest, run_round
+from distill.redistill import MIN_CLASS_LABELS, example_of, of_classes, promoted_manifest, run_round, stream_classes
 from distill.selection import difficulty, sample_by_difficulty
 from models.registry import Registry
 from sentimon.labels import POLARITIES
@@ -164,3 +164,25 @@ def test_a_stopped_round_leaves_no_scratch_files_and_registers_nothing(
     assert [m.version for m in registry.versions()] == versions and registry.current() == before
     assert list(scratch.iterdir()) == [] and not list(registry.root.glob(".staging-*"))
     assert store.count_new(round_settings.holdout_fraction) == new, "an abandoned round's labels stay new"
+
+
+def _labels(negative: int, neutral: int, positive: int) -> list[Example]:
+    counts = {"negative": negative, "neutral": neutral, "positive": positive}
+    return [Example(text=f"{p} {i}", polarity=p) for p, n in counts.items() for i in range(n)]
+
+
+def test_the_seed_examples_follow_the_classes_the_stream_shows() -> None:
+    # A binary stream through a teacher wrong 10 % of the time: its noise puts about 5 % on neutral.
+    assert stream_classes(_labels(95, 10, 95), 0.9) == {"negative", "positive"}
+    # A stream with all three, even with one rare class above the noise.
+    assert stream_classes(_labels(30, 120, 50), 0.9) == set(POLARITIES)
+    # A poisoned teacher spreads its labels over every class: nothing is left out of the guard.
+    assert stream_classes(_labels(70, 60, 70), 0.9) == set(POLARITIES)
+    # Too few labels to tell, or a single class (one brand's bad day): every class stays.
+    few = MIN_CLASS_LABELS - 1
+    assert stream_classes(_labels(few // 2, 0, few - few // 2), 0.9) == set(POLARITIES)
+    assert stream_classes(_labels(200, 5, 5), 0.9) == set(POLARITIES)
+    # A less accurate teacher raises the floor its noise sets.
+    assert stream_classes(_labels(80, 30, 90), 0.7) == {"negative", "positive"}
+    kept = of_classes([*_labels(1, 1, 1), Example(text="aspects only")], frozenset({"negative", "positive"}))
+    assert [e.hard_polarity for e in kept] == ["negative", "positive", None]
