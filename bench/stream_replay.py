@@ -465,7 +465,7 @@ def ceiling_accuracy(replay: Replay, settings: Settings, args: argparse.Namespac
 
 
 def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) -> None:
-    teacher, _naive, loop, *more = runs
+    teacher, naive, loop, *more = runs
     print(f"\nStream {replay.name}: {len(replay.posts)} posts ({seconds:.0f} s); in-domain ceiling {ceiling:.4f}")
     header = (
         f"{'tenth':>6} {'leg':<18} {'teacher':>7} | {'naive':>6} {'F1':>6} {'calls':>6} | {'loop':>6} {'F1':>6}"
@@ -486,7 +486,7 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         )
     # Headroom: how much of each gap is routing and how much is the students themselves.
     teacher_right = float((replay.teacher == replay.gold).mean())
-    for run in runs[1:3]:
+    for run in (naive, loop):
         best = error_oracle(replay, run)
         gap = teacher_accuracy - scores(replay.gold[after_first], best[after_first])[0]
         print(
@@ -501,7 +501,7 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
     teacher_tail = scores(replay.gold[tail], teacher.decided[tail])[0]
     print(
         f"  on the last {1 - CEILING_TRAIN_SHARE:.0%} (where the ceiling is scored), gap to teacher-only: naive loop"
-        f" {(teacher_tail - scores(replay.gold[tail], runs[1].decided[tail])[0]) * 100:+.1f}, sentimon"
+        f" {(teacher_tail - scores(replay.gold[tail], naive.decided[tail])[0]) * 100:+.1f}, sentimon"
         f" {(teacher_tail - scores(replay.gold[tail], loop.decided[tail])[0]) * 100:+.1f}, the ceiling with every"
         f" call at {share:.1%} fixing an error {(teacher_tail - min(1.0, ceiling + share * teacher_right)) * 100:+.1f}"
     )

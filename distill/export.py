@@ -54,7 +54,8 @@ from onnxruntime.transformers.float16 import convert_float_to_float16
 from onnxruntime.transformers.optimizer import optimize_model
 
 from distill.data import Example
-from distill.metrics import mcnemar_midp_worse
+from distill.gate import PairedComparison
+from distill.metrics import accuracy, mcnemar_midp_worse
 from distill.modeling import StudentModel
 from distill.trainer import model_inputs, torch_logits
 from models.encoding import TextEncoder
@@ -298,16 +299,18 @@ def check_parity(
     )
     labeled = [i for i, e in enumerate(examples) if e.hard_polarity is not None]
     gold = np.array([POLARITIES.index(examples[i].hard_polarity) for i in labeled], dtype=np.int64)
-    torch_right = reference.polarity[labeled].argmax(1) == gold
-    onnx_right = exported.polarity[labeled].argmax(1) == gold
+    # PyTorch as the current model, the export as the candidate: the gate's own paired counts.
+    paired = PairedComparison(
+        "parity", gold, reference.polarity[labeled].argmax(1), exported.polarity[labeled].argmax(1)
+    )
     return ParityReport(
         max_abs_logit_diff=float(diffs.max()),
         p99_abs_logit_diff=float(np.quantile(diffs, 0.99)),
-        accuracy_torch=float(torch_right.mean()) if labeled else 0.0,
-        accuracy_onnx=float(onnx_right.mean()) if labeled else 0.0,
+        accuracy_torch=accuracy(gold, paired.current),
+        accuracy_onnx=accuracy(gold, paired.candidate),
         examples=len(examples),
-        only_torch=int((torch_right & ~onnx_right).sum()),
-        only_onnx=int((onnx_right & ~torch_right).sum()),
+        only_torch=paired.only_current,
+        only_onnx=paired.only_candidate,
     )
 
 

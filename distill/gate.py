@@ -147,10 +147,7 @@ def decide(comparisons: Sequence[PairedComparison], alpha: float, gold_max_drop:
     """
     if not comparisons:
         return GateDecision(False, "no evaluation set to judge the candidate on")
-    streams = [c for c in comparisons if c.name not in COLLAPSE_GUARDS]
-
-    earned = any(c.p_better() < alpha for c in streams)
-
+    earned = any(c.p_better() < alpha for c in comparisons if c.name not in COLLAPSE_GUARDS)
     regressions, summaries = [], []
     for comparison in comparisons:
         diff, low, high = comparison.accuracy_difference()
