@@ -209,9 +209,17 @@ def test_lanes_score_one_batch_on_several_threads_and_put_rows_back_in_order(
     assert (one.lanes, two.lanes) == (1, 2)
     threads: set[str] = set()
     run = StudentRuntime._run
+    # The first two lane runs wait for each other: they can only meet if two threads run parts at
+    # once. Without it a busy machine let the first lane thread take every part before the second
+    # woke, and the test failed for the load, not for the code.
+    meeting = threading.Barrier(2, timeout=60)
+    arrivals = iter(range(2))
 
     def recording(self: StudentRuntime, encodings: Sequence[Encoding]) -> list[np.ndarray]:
-        threads.add(threading.current_thread().name)
+        name = threading.current_thread().name
+        threads.add(name)
+        if name.startswith("student-lane") and next(arrivals, None) is not None:
+            meeting.wait()
         return run(self, encodings)
 
     monkeypatch.setattr(StudentRuntime, "_run", recording)
