@@ -13,6 +13,11 @@
   dev sentences from film reviews, in file order, binary (negative or positive, no neutral at all),
   so the student's every neutral answer is wrong and the stream's own labels are learnable (its
   in-domain ceiling is the highest of the streams).
+* ``products``: product and service reviews, the nearest of the shared data to what a brand hears
+  about itself: SemEval-2014 ABSA restaurant test sentences, then laptop train and test sentences,
+  each labelled with the one polarity all its annotated aspects share (sentences without aspect
+  annotations, or with conflicting ones, are left out). The default student saw restaurant *train*
+  sentences for its aspect head only, never these and never their polarity.
 
 Which student may judge which stream: the shipped default student was trained on the SemEval-2017
 pool (and GoEmotions train, TweetEval val for selection), so only streams made of test splits
@@ -28,13 +33,14 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from distill.data import Example, read_tweeteval, read_tweeteval_pool
 from sentimon.labels import POLARITIES
 
-STREAMS = ("semeval", "domain", "crisis", "reviews")
-# Streams built from test splits only: texts the shipped default student never trained or was selected on.
-UNSEEN_BY_DEFAULT = ("domain", "crisis", "reviews")
+STREAMS = ("semeval", "domain", "crisis", "reviews", "products")
+# Streams of texts the shipped default student never trained or was selected on.
+UNSEEN_BY_DEFAULT = ("domain", "crisis", "reviews", "products")
 # The crisis stream's phases: (name, share of negative, neutral, positive posts), in POLARITIES order.
 _CRISIS_PHASES = (
     ("calm", (0.32, 0.48, 0.20)),
@@ -68,6 +74,8 @@ def build_stream(name: str, data: Path, posts: int) -> list[Post]:
         full = _crisis(data)
     elif name == "reviews":
         full = _sst2(data / "sst2")
+    elif name == "products":
+        full = _absa(data / "semeval2014_absa")
     else:
         raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS)}")
     return _every_kth(full, posts)
@@ -142,6 +150,24 @@ def _sst2(directory: Path) -> list[Post]:
             label, _, text = line.partition("\t")
             if text and label in ("0", "1"):
                 stream.append(Post(f"sst2-{split}-{i}", text, "positive" if label == "1" else "negative", "reviews"))
+    return stream
+
+
+def _absa(directory: Path) -> list[Post]:
+    stream = []
+    for leg, file in (
+        ("restaurants", "Restaurants_Test_Gold.xml"),
+        ("laptops", "Laptop_Train_v2.xml"),
+        ("laptops", "Laptops_Test_Gold.xml"),
+    ):
+        root = ElementTree.parse(directory / file).getroot()
+        for sentence in root.iter("sentence"):
+            polarities = {
+                tag.get("polarity") for kind in ("aspectTerm", "aspectCategory") for tag in sentence.iter(kind)
+            }
+            text = sentence.findtext("text", "").strip()
+            if text and len(polarities) == 1 and (polarity := polarities.pop()) in POLARITIES:
+                stream.append(Post(f"{Path(file).stem}-{sentence.get('id')}", text, str(polarity), leg))
     return stream
 
 
