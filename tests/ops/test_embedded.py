@@ -239,17 +239,23 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
     settings = student_settings.model_copy(update={"metrics_port": -1, "audit_share": 0.0, "audit_warmup_share": 0.0})
     env = {**os.environ, **settings_env(settings), "SENTIMON_DATA_DIR": str(settings.data_dir)}
     # With 4,000 posts the S3 server (moto, Python) saturated on a slower 2-core machine and Tansu
-    # served no fetch for minutes after the restart: the S3 server's limit, not the stack's. Fewer
-    # posts, and a first run that scores one post per batch, so that however fast the machine the
-    # stop still finds posts undecided (publishing runs at full speed).
+    # served no fetch for minutes after the restart: the S3 server's limit, not the stack's.
     count = 1_500
     posts = _posts_file(tmp_path / "posts.jsonl", "d", count)
     args = ["--durable", "--no-demo", "--no-dashboard"]
     first_log, second_log = tmp_path / "up-1.log", tmp_path / "up-2.log"
-    up = _start_up(args, {**env, "SENTIMON_BATCH_SIZE": "1"}, first_log)
+    up = _start_up(args, env, first_log)
     try:
+        _wait(lambda: "logs " in first_log.read_text(), 180, "the stack to start", up, first_log)
+        # The scoring worker is frozen while the posts go in, so that the stop finds them undecided
+        # however fast the machine (scoring them at once left 4 of 1,500 on a busy one); the stop
+        # then kills it as it kills any role that overstays.
+        workers = [pid for pid in _descendants(up.pid) if b"--role\x00worker" in _cmdline(pid)]
+        assert workers, first_log.read_text()[-2000:]
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
         _publish(posts, env, up, first_log)
-        up.send_signal(signal.SIGINT)  # at once: the roles are still joining their groups
+        up.send_signal(signal.SIGINT)
         assert up.wait(settings.stop_seconds * 3) == 0, first_log.read_text()[-3000:]
         output = first_log.read_text()
         undecided = re.search(r"(\d+) posts undecided .*decided after the next start", output)
