@@ -20,8 +20,9 @@
   sentences for its aspect head only, never these and never their polarity.
 
 Which student may judge which stream: the shipped default student was trained on the SemEval-2017
-pool (and GoEmotions train, TweetEval val for selection), so only streams made of test splits
-(:data:`UNSEEN_BY_DEFAULT`) judge it; ``semeval`` judges the seed-only student.
+pool (and GoEmotions train, TweetEval val for selection), so only streams of texts it never saw
+(:data:`UNSEEN_BY_DEFAULT`: test splits, and the ABSA sentences of ``products``) judge it; ``semeval``
+judges the seed-only student.
 
 A short run keeps every k-th post rather than the first n, so even a few thousand posts span the
 whole drift.

@@ -248,8 +248,8 @@ def test_durable_mode_decides_after_the_next_start_what_a_stop_left_undecided(
     try:
         _wait(lambda: "logs " in first_log.read_text(), 180, "the stack to start", up, first_log)
         # The scoring worker is frozen while the posts go in, so that the stop finds them undecided
-        # however fast the machine (scoring them at once left 4 of 1,500 on a busy one); the stop
-        # then kills it as it kills any role that overstays.
+        # however fast the machine (scoring one post per batch still left only 4 of 1,500 undecided on
+        # a busy one); the stop then kills it as it kills any role that overstays.
         workers = [pid for pid in _descendants(up.pid) if b"--role\x00worker" in _cmdline(pid)]
         assert workers, first_log.read_text()[-2000:]
         for pid in workers:
