@@ -34,16 +34,20 @@ from stream.ledger import Origin
 # How long a taken reply stays with the worker that took it before others may take it again.
 CLAIM_LEASE_SECONDS = 30.0
 
+# A whole batch in one call. KEYS: the deferred set and its data, then each post's text key and
+# waiting set; ARGV: the TTL, the lease, then each post's text.
 _REMEMBER = """
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local waiting = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[2])
 local released = {}
-for _, id in ipairs(waiting) do
-  if redis.call('ZSCORE', KEYS[3], id) then
-    redis.call('ZADD', KEYS[3], ARGV[3], id)
-    local data = redis.call('HGET', KEYS[4], id)
-    if data then table.insert(released, data) end
+for i = 3, #KEYS, 2 do
+  redis.call('SET', KEYS[i], ARGV[2 + (i - 1) / 2], 'EX', ARGV[1])
+  local waiting = redis.call('SMEMBERS', KEYS[i + 1])
+  redis.call('DEL', KEYS[i + 1])
+  for _, id in ipairs(waiting) do
+    if redis.call('ZSCORE', KEYS[1], id) then
+      redis.call('ZADD', KEYS[1], ARGV[2], id)
+      local data = redis.call('HGET', KEYS[2], id)
+      if data then table.insert(released, data) end
+    end
   end
 end
 return released
@@ -140,35 +144,37 @@ class Deferral:
         now = time.time()
         lease = now + CLAIM_LEASE_SECONDS
         replies = [(p, o, t) for p, o, t in posts if p.parent_id is not None]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for post, _, _ in posts:
-                keys = self._keys
-                await self._remember(
-                    keys=[keys.post_text(post.id), keys.waiting_for(post.id), keys.deferred, keys.deferred_data],
-                    args=[post.text, self._ttl, lease],
-                    client=pipe,
-                )
-            for post, origin, received_at in replies:
-                assert post.parent_id is not None
-                parked = Parked(post, origin, received_at).to_json()
-                await self._park(
-                    keys=[
-                        self._keys.post_text(post.parent_id),
-                        self._keys.deferred,
-                        self._keys.deferred_data,
-                        self._keys.waiting_for(post.parent_id),
-                    ],
-                    args=[post.id, parked, now + self._max_seconds, self._pending_limit(), self._ttl],
-                    client=pipe,
-                )
-            results = await pipe.execute()
-        texts = {post.id: post.text for post, _, _ in posts}
-        for released in results[: len(posts)]:
-            for data in released:
-                parked = Parked.from_json(data)
-                parent = parked.post.parent_id
-                arrival.released.append(Released(parked, texts.get(parent) if parent else None))
-        for (post, _, _), outcome in zip(replies, results[len(posts) :], strict=True):
+        keys = [self._keys.deferred, self._keys.deferred_data]
+        texts: list[str | float] = [self._ttl, lease]
+        for post, _, _ in posts:
+            keys += [self._keys.post_text(post.id), self._keys.waiting_for(post.id)]
+            texts.append(post.text)
+        # Called on its own, not in the parks' pipeline: a pipeline holding scripts first asks Redis
+        # whether it knows them, one more round trip for every batch, and most batches park nothing.
+        released = await self._remember(keys=keys, args=texts)
+        outcomes = []
+        if replies:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for post, origin, received_at in replies:
+                    assert post.parent_id is not None
+                    parked = Parked(post, origin, received_at).to_json()
+                    await self._park(
+                        keys=[
+                            self._keys.post_text(post.parent_id),
+                            self._keys.deferred,
+                            self._keys.deferred_data,
+                            self._keys.waiting_for(post.parent_id),
+                        ],
+                        args=[post.id, parked, now + self._max_seconds, self._pending_limit(), self._ttl],
+                        client=pipe,
+                    )
+                outcomes = await pipe.execute()
+        by_id = {post.id: post.text for post, _, _ in posts}
+        for data in released:
+            parked = Parked.from_json(data)
+            parent = parked.post.parent_id
+            arrival.released.append(Released(parked, by_id.get(parent) if parent else None))
+        for (post, _, _), outcome in zip(replies, outcomes, strict=True):
             kind = outcome[0]
             if kind == "context":
                 arrival.contexts[post.id] = outcome[1]

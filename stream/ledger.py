@@ -21,6 +21,27 @@ from redis.asyncio import Redis
 
 from sentimon.redis_layout import Keys
 
+# One script call per batch, not one command per post: a worker's Redis client spent more CPU
+# packing and parsing the per-post commands than Redis spent running them.
+_LOOKUP = """
+local rows = {}
+for i, key in ipairs(KEYS) do
+  rows[i] = redis.call('HMGET', key, 'stage', 'origin', 'digest')
+end
+return rows
+"""
+
+# ARGV: the TTL, then stage, origin and digest per key ('' keeps the digest a first mark wrote).
+_MARK = """
+for i, key in ipairs(KEYS) do
+  local at = 2 + (i - 1) * 3
+  redis.call('HSET', key, 'stage', ARGV[at], 'origin', ARGV[at + 1])
+  if ARGV[at + 2] ~= '' then redis.call('HSET', key, 'digest', ARGV[at + 2]) end
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return #KEYS
+"""
+
 
 class Stage(StrEnum):
     DEFERRED = "deferred"  # parked until its thread's parent arrives
@@ -75,15 +96,14 @@ class Ledger:
         self._redis = redis
         self._keys = keys
         self._ttl = ttl_seconds
+        self._lookup = redis.register_script(_LOOKUP)
+        self._mark = redis.register_script(_MARK)
 
     async def lookup(self, post_ids: Sequence[str]) -> dict[str, Mark]:
         """Marks of those ids that have one."""
         if not post_ids:
             return {}
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for post_id in post_ids:
-                pipe.hmget(self._keys.verdict_done(post_id), "stage", "origin", "digest")
-            rows = await pipe.execute()
+        rows = await self._lookup(keys=[self._keys.verdict_done(post_id) for post_id in post_ids])
         marks = {}
         for post_id, (stage, origin, content) in zip(post_ids, rows, strict=True):
             if stage and origin:
@@ -98,15 +118,13 @@ class Ledger:
         A post's later marks (a parked reply finally scored) need no digest: its first one keeps it.
         """
         digests = digests or {}
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for post_id, stage, origin in entries:
-                key = self._keys.verdict_done(post_id)
-                fields = {"stage": stage.value, "origin": origin.encode()}
-                if post_id in digests:
-                    fields["digest"] = digests[post_id]
-                pipe.hset(key, mapping=fields)
-                pipe.expire(key, self._ttl)
-            await pipe.execute()
+        keys: list[str] = []
+        args: list[str | int] = [self._ttl]
+        for post_id, stage, origin in entries:
+            keys.append(self._keys.verdict_done(post_id))
+            args += [stage.value, origin.encode(), digests.get(post_id, "")]
+        if keys:
+            await self._mark(keys=keys, args=args)
 
     async def stages(self, post_ids: Sequence[str]) -> dict[str, Stage]:
         if not post_ids:

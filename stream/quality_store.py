@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from redis.asyncio import Redis
@@ -106,13 +107,17 @@ class QualityStore:
         """Add ``(decider, brands, n)`` counts to this minute's tally; decider in accepted/teacher/low."""
         now = time.time() if now is None else now
         key = self._keys.route_tally(int(now // 60))
-        pipe = self._redis.pipeline(transaction=False)
+        # Summed here first: a batch's posts share a few deciders and brands, and one command per
+        # field instead of one per post is what keeps this off a busy worker's CPU profile.
+        fields: Counter[str] = Counter()
         for decider, brands, n in counts:
-            if not n:
-                continue
-            pipe.hincrby(key, decider, n)
+            fields[decider] += n
             for brand in brands:
-                pipe.hincrby(key, f"{decider}|{brand}", n)
+                fields[f"{decider}|{brand}"] += n
+        pipe = self._redis.pipeline(transaction=False)
+        for field, n in fields.items():
+            if n:
+                pipe.hincrby(key, field, n)
         pipe.expire(key, int(self._window) + 120)
         await pipe.execute()
 
