@@ -17,7 +17,9 @@ The same stream, with the same teacher answers, also runs under two baselines:
 
 With ``--memory`` the live loop runs a second time with the label memory (:mod:`stream.memory`).
 It prints two live estimates per tenth: the audits' (with its interval) and the calibration's (the
-mean live-calibrated probability of every verdict).
+mean live-calibrated probability of every verdict); and how far from a tenth's realised accuracy
+even an estimator that knew every verdict's odds would be (:func:`estimate_spread`), the floor under
+any estimator's error on streams this short.
 
 and the stream's **in-domain ceiling**: the starting student fine-tuned on the first 70 % of the
 stream's gold labels, scored on the rest, which says how learnable the stream is.
@@ -43,6 +45,7 @@ import argparse
 import asyncio
 import itertools
 import logging
+import math
 import random
 import shutil
 import tempfile
@@ -512,6 +515,14 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         if errors:
             print(f"{name} vs truth per tenth: mean |error| {np.mean(errors) * 100:.1f} points, worst"
                   f" {max(errors) * 100:.1f}, within ±2 points in {sum(e <= 0.02 for e in errors)} of {len(errors)}")  # fmt: skip
+    spreads = [estimate_spread(loop.expected[part]) for part in replay.tenths()]
+    print(
+        f"an estimator that knew each verdict's chance of being right (the live calibration's, taken as true)"
+        f" would still miss per tenth by {np.mean(spreads) * np.sqrt(2 / np.pi) * 100:.1f} points on average and"
+        f" be within ±2 points in {sum(math.erf(0.02 / (s * math.sqrt(2))) for s in spreads):.1f} of"
+        f" {len(spreads)} tenths (expected); ±2 in a tenth with 95 % odds needs about"
+        f" {posts_for_spread(loop.expected, 0.02 / 1.96):,} posts per tenth"
+    )
     if loop.latency is not None:
         idle, busy = loop.latency
         print(f"scoring p95 (batches of {LATENCY_BATCH}): idle {idle:.0f} ms, during a round {busy:.0f} ms,"
@@ -520,6 +531,18 @@ def report(replay: Replay, runs: Sequence[Run], ceiling: float, seconds: float) 
         for position, result, took in run.rounds:
             print(f"  {run.name}: round after post {position}: {result.outcome} in {took:.0f} s,"
                   f" {result.train_examples} examples; {result.reason[:160]}")  # fmt: skip
+
+
+def estimate_spread(expected: np.ndarray) -> float:
+    """Standard deviation of a part's realised accuracy around the mean of its verdicts' chances of
+    being right: the error of even a perfect estimator, which knows those chances but not which
+    verdicts came out right (the realised count is a sum of independent Bernoulli draws)."""
+    return float(np.sqrt((expected * (1 - expected)).sum()) / len(expected))
+
+
+def posts_for_spread(expected: np.ndarray, spread: float) -> int:
+    """How many posts with this mix of chances bring :func:`estimate_spread` down to ``spread``."""
+    return int(np.ceil(float((expected * (1 - expected)).mean()) / spread**2))
 
 
 def error_oracle(replay: Replay, run: Run) -> np.ndarray:
