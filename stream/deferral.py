@@ -152,7 +152,7 @@ class Deferral:
         # Called on its own, not in the parks' pipeline: a pipeline holding scripts first asks Redis
         # whether it knows them, one more round trip for every batch, and most batches park nothing.
         released = await self._remember(keys=keys, args=texts)
-        outcomes = []
+        outcomes: list[list[str]] = []
         if replies:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for post, origin, received_at in replies:

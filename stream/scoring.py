@@ -99,8 +99,8 @@ def student_verdict(
 ) -> Verdict:
     """The student's verdict on a post; ``latency_ms`` runs from when the worker first saw it.
 
-    Validated from plain data in one pass: building the nested records one by one first cost a
-    busy worker a quarter more CPU per verdict.
+    Validated from plain data in one pass: building the nested records one by one first cost about
+    a third more CPU per verdict (6.9 against 5.3 µs, timed alone).
     """
     negative, neutral, positive = prediction.probs
     now = utcnow()
