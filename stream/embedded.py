@@ -308,8 +308,12 @@ class Stack:
         if waiting.total == 0:
             print("every post read so far has its verdict", flush=True)
             return
+        # Tansu reports a partition's end as its last record batch's first offset + 1 (stream.backlog), so
+        # its count can be short by up to one producer batch per partition: 161 of 1,500 once.
+        floor = "" if self.external_broker else "at least "
         what = (
-            f"{waiting.total} posts undecided ({waiting.posts} not yet scored, {waiting.escalations} with the teacher)"
+            f"{floor}{waiting.total} posts undecided ({waiting.posts} not yet scored,"
+            f" {waiting.escalations} with the teacher)"
         )
         if self.durable:
             print(f"{what}: kept in {self.data_dir / S3_SNAPSHOT}, decided after the next start", flush=True)
