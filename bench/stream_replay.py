@@ -541,8 +541,9 @@ def estimate_spread(expected: np.ndarray) -> float:
 
 
 def posts_for_spread(expected: np.ndarray, spread: float) -> int:
-    """How many posts with this mix of chances bring :func:`estimate_spread` down to ``spread``."""
-    return int(np.ceil(float((expected * (1 - expected)).mean()) / spread**2))
+    """How many posts with this mix of chances bring :func:`estimate_spread` down to ``spread``
+    (it falls with the square root of the count)."""
+    return int(np.ceil(estimate_spread(expected) ** 2 * len(expected) / spread**2))
 
 
 def error_oracle(replay: Replay, run: Run) -> np.ndarray:
