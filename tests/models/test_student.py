@@ -174,14 +174,16 @@ def test_length_buckets_cover_every_row_once_and_keep_long_posts_apart() -> None
     assert length_buckets([], 8) == []
 
 
-def test_lane_parts_share_each_bucket_out_without_tiny_runs_dearest_first() -> None:
-    lengths = [10] * 32 + [40] * 7 + [120] * 2
-    buckets = [np.arange(0, 32), np.arange(32, 39), np.arange(39, 41)]
+def test_lane_parts_share_every_bucket_out_dearest_first() -> None:
+    lengths = [10] * 32 + [40] * 7 + [120] * 2 + [12]
+    buckets = [np.arange(0, 32), np.arange(32, 39), np.arange(39, 41), np.arange(41, 42)]
     parts = lane_parts(buckets, lengths, 2)
-    # 7 rows would leave a lane 3, below the minimum of 4; order by rows × width: 280, 240, 160, 160
-    assert [len(p) for p in parts] == [7, 2, 16, 16]
-    assert sorted(np.concatenate(parts).tolist()) == list(range(41))
-    assert sorted(len(p) for p in lane_parts([np.arange(9)], [5] * 9, 3)) == [4, 5]
+    # order by rows × width: 16 × 10 twice and 4 × 40, all 160 (ties keep the buckets' order),
+    # 3 × 40, 1 × 120 twice, and the single short post, which cannot be cut
+    assert [len(p) for p in parts] == [16, 16, 4, 3, 1, 1, 1]
+    assert sorted(np.concatenate(parts).tolist()) == list(range(42))
+    assert sorted(len(p) for p in lane_parts([np.arange(9)], [5] * 9, 3)) == [3, 3, 3]
+    assert sorted(len(p) for p in lane_parts([np.arange(2)], [5] * 2, 3)) == [1, 1]
     assert sorted(p.tolist() for p in lane_parts(buckets, lengths, 1)) == sorted(b.tolist() for b in buckets)
 
 
