@@ -101,8 +101,9 @@ def lane_parts(buckets: Sequence[np.ndarray], lengths: Sequence[int], lanes: int
     is cut, however small: keeping four rows or more per part (as this once did, against per-run
     overhead) left a lane idle while the other scored a small bucket alone, and measured slower on
     an AVX2 machine both at batch 32 (204 against 230 posts/s) and for the few posts a micro-batch
-    holds at moderate traffic (4 posts: 25.9 against 20.1 ms at the median). Handing out the dearest runs first (longest-processing-time order) lets the cheap ones fill
-    in at the end instead of one lane finishing a long run alone.
+    holds at moderate traffic (4 posts: 25.9 against 20.1 ms at the median). Handing out the dearest
+    runs first (longest-processing-time order) lets the cheap ones fill in at the end instead of one
+    lane finishing a long run alone.
     """
     parts: list[np.ndarray] = []
     for rows in buckets:
