@@ -184,6 +184,13 @@ def main() -> None:
     parser.add_argument(
         "--memory", action="store_true", help="also run the live loop with the label memory (stream.memory)"
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=13,
+        help="seed of the oracle's wrong answers, the audit draw and training; another seed is another run"
+        " of the same stream, to see how far one run's figures can be trusted",
+    )
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -199,10 +206,14 @@ def main() -> None:
             "retrain_max_examples": args.max_examples,
             "train_threads": args.threads,
             "teacher_oracle_noise": args.noise,
+            "seed": args.seed,
         }
     )
     start_version = ensure_default_student(settings, progress=False, from_seed=args.student == "seed")
-    print(f"\nStream replay: starting student {start_version} ({args.student}), oracle at {args.noise:.0%} noise,")
+    print(
+        f"\nStream replay: starting student {start_version} ({args.student}), oracle at {args.noise:.0%} noise"
+        f" (seed {args.seed}),"
+    )
     print(
         f"teacher budget {args.call_share:.0%} of posts, a round every {args.round_every} new labels"
         f" ({args.epochs} epochs, at most {args.max_examples} examples, {args.threads} thread(s))"
@@ -226,7 +237,7 @@ def main() -> None:
 def oracle(posts: Sequence[Post], args: argparse.Namespace) -> list[TeacherAnswer]:
     """The teacher's answer for every post, asked once, so every system hears the same teacher."""
     teacher = OracleTeacher(
-        [GoldExample(id=p.id, polarity=p.polarity) for p in posts], noise=args.noise, seed=13, name="oracle"
+        [GoldExample(id=p.id, polarity=p.polarity) for p in posts], noise=args.noise, seed=args.seed, name="oracle"
     )
 
     async def ask() -> list[TeacherAnswer]:
@@ -307,7 +318,7 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, m
     result = Run.empty("sentimon" if memory is None else "sentimon+memory", n)
     result.expected = np.zeros(n)
     steering = Steering(SteeringConfig(target_call_share=args.call_share, teacher_accuracy=1 - args.noise))
-    sampler = AuditSampler(random.Random(13))
+    sampler = AuditSampler(random.Random(args.seed))
     brands = (replay.name,)
     pairs: list[AuditPair] = []
     recent: list[tuple[float, float, float]] = []
