@@ -107,7 +107,7 @@ def lane_parts(buckets: Sequence[np.ndarray], lengths: Sequence[int], lanes: int
     """
     parts: list[np.ndarray] = []
     for rows in buckets:
-        parts.extend(np.array_split(rows, max(1, min(lanes, len(rows)))))
+        parts.extend(np.array_split(rows, min(lanes, len(rows))))  # buckets are never empty
     return sorted(parts, key=lambda rows: len(rows) * max(lengths[i] for i in rows), reverse=True)
 
 
