@@ -4,9 +4,8 @@ Each stream (:mod:`bench.replay_streams`) is replayed in order through the real 
 serving int8 student, the steering router (live calibration, target call share, audits), the
 teacher interface (the oracle, at a configurable noise), the label store, the trainer's round
 (:func:`distill.redistill.run_round`), the gate and the hot swap. The clock is the post count: a
-round runs synchronously once enough new training-side labels are in (the trainer's schedule:
-``--first-labels`` for the first round, then as many as the rounds before were given, up to
-``--round-every``), so results do not depend on how fast the machine is. The teacher's budget is the call share: escalations take
+round runs synchronously once ``--round-every`` new training-side labels are in, so results do
+not depend on how fast the machine is. The teacher's budget is the call share: escalations take
 it first (least confident first), audits what is left.
 
 The same stream, with the same teacher answers, also runs under two baselines:
@@ -79,7 +78,7 @@ from stream.memory import LabelMemory, memory_keys
 from stream.quality import AccuracyEstimator, AuditPair, Tallies, Tally, true_accuracy
 from stream.steering import AuditSampler, Steering, SteeringConfig
 from stream.steward import initial_plan
-from stream.trainer_role import RetrainPolicy, lower_priority
+from stream.trainer_role import lower_priority
 
 TENTHS = 10
 NAIVE_LAST_LABELS = 3000
@@ -171,13 +170,6 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.1, help="share of wrong oracle answers")
     parser.add_argument("--call-share", type=float, default=0.1, help="teacher budget: share of posts")
     parser.add_argument("--round-every", type=int, default=200, help="new training-side labels per round")
-    parser.add_argument(
-        "--first-labels",
-        type=int,
-        default=Settings.model_fields["retrain_first_labels"].default,
-        help="new training-side labels of the first round; later rounds double the evidence up to --round-every"
-        " (as large as --round-every: every round waits for that many)",
-    )
     parser.add_argument("--epochs", type=int, default=2, help="epochs of a round")
     parser.add_argument("--max-examples", type=int, default=2000, help="largest training set of a round")
     parser.add_argument("--ceiling-epochs", type=int, default=1, help="epochs of the in-domain ceiling")
@@ -224,7 +216,6 @@ def main() -> None:
     )
     print(
         f"teacher budget {args.call_share:.0%} of posts, a round every {args.round_every} new labels"
-        f" (the first after {min(args.first_labels, args.round_every)}, then doubling the evidence)"
         f" ({args.epochs} epochs, at most {args.max_examples} examples, {args.threads} thread(s))"
     )
     figures = []
@@ -332,10 +323,8 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, m
     pairs: list[AuditPair] = []
     recent: list[tuple[float, float, float]] = []
     allowance = 0.0
-    schedule = {"retrain_min_labels": args.round_every, "retrain_first_labels": args.first_labels}
-    with scratch_run(settings.model_copy(update=schedule)) as (run, registry):
+    with scratch_run(settings.model_copy(update={"retrain_min_labels": args.round_every})) as (run, registry):
         store = LabelStore(run.label_store_path)
-        policy = RetrainPolicy.of(run)
         student = registry.load_runtime(RuntimeOptions.of(run))
         for step, start in enumerate(range(0, n, STEP), start=1):
             rows = list(range(start, min(n, start + STEP)))
@@ -393,8 +382,7 @@ def sentimon_run(replay: Replay, settings: Settings, args: argparse.Namespace, m
                 memory.learn(ids, keys[[i - start for i in indices]], result.student[indices], replay.teacher[indices])
             store.add(replay.label(i, student.version, int(result.student[i]), audit) for i, audit in asked)
             recent.extend(tuple(p) for p in served)
-            learned = store.count_learned(run.holdout_fraction)
-            if store.count_new(run.holdout_fraction) >= policy.labels_due(learned):
+            if store.count_new(run.holdout_fraction) >= run.retrain_min_labels:
                 started = time.perf_counter()
                 if args.latency and not result.rounds and memory is None:
                     texts = [p.text for p in replay.posts[: LATENCY_BATCH * 20]]

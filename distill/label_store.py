@@ -197,16 +197,11 @@ class LabelStore:
     def count_new(self, holdout_fraction: float) -> int:
         """How many new training-side labels the next round would get (held-out ones and new audits do not count)."""
         consumed = self.consumed_seq()
-        return self._count(f"seq > ? AND {_TRAINING_SIDE}", (consumed, holdout_fraction, consumed))
-
-    def count_learned(self, holdout_fraction: float) -> int:
-        """How many training-side labels the rounds so far were given: the evidence the next round adds to."""
-        consumed = self.consumed_seq()
-        return self._count(f"seq <= ? AND {_TRAINING_SIDE}", (consumed, holdout_fraction, consumed))
-
-    def _count(self, where: str, args: Sequence[object]) -> int:
         with self._connect() as db:
-            row = db.execute(f"SELECT COUNT(*) FROM labels WHERE {where}", tuple(args)).fetchone()
+            row = db.execute(
+                f"SELECT COUNT(*) FROM labels WHERE seq > ? AND {_TRAINING_SIDE}",
+                (consumed, holdout_fraction, consumed),
+            ).fetchone()
         return int(row[0])
 
     def training(self, holdout_fraction: float, upto_seq: int | None = None) -> list[StoredLabel]:

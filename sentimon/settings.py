@@ -336,13 +336,6 @@ class Settings(BaseSettings):
 
     # --- re-distillation -----------------------------------------------------------------
     retrain_min_labels: int = Field(200, ge=1, description="New teacher labels that trigger re-distillation.")
-    retrain_first_labels: int = Field(
-        25,
-        ge=1,
-        description="New teacher labels that trigger the first round; each later round waits for as many new"
-        " labels as all earlier rounds were given (the evidence doubles), up to retrain_min_labels. A student"
-        " is most wrong about a stream before its first round.",
-    )
     retrain_interval_minutes: float = Field(
         30.0, gt=0, description="Re-distil at least this often when labels are new."
     )

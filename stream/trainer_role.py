@@ -1,8 +1,8 @@
 """The trainer role: teacher labels into the label store, and re-distillation rounds when due.
 
 An agent on ``teacher-labels`` stores every answer (an upsert by post id, so a redelivered
-message changes nothing); a timer starts a round once enough new labels are in (``retrain_first_labels`` for the first,
-doubling up to ``retrain_min_labels``), or ``retrain_interval_minutes`` after the last round when any are. A round trains a network for
+message changes nothing); a timer starts a round once ``retrain_min_labels`` new labels are in,
+or ``retrain_interval_minutes`` after the last round when any are. A round trains a network for
 minutes, so it runs in a one-thread executor: the event loop keeps heartbeating, committing and
 storing labels meanwhile, and the single thread plus the timer's own sequencing mean one round
 at a time. That thread lowers its own priority (``train_nice``; on Linux niceness is per
@@ -52,30 +52,19 @@ class RetrainPolicy:
 
     min_labels: int
     interval_seconds: float
-    first_labels: int
 
     @classmethod
     def of(cls, settings: Settings) -> RetrainPolicy:
-        return cls(settings.retrain_min_labels, settings.retrain_interval_minutes * 60, settings.retrain_first_labels)
-
-    def labels_due(self, learned: int) -> int:
-        """New labels that make a round due when the rounds so far were given ``learned``.
-
-        As many again as were learned (at least ``first_labels``, at most ``min_labels``): rounds
-        come early while a stream is new to the student, when every label changes most, and settle
-        at ``min_labels`` once a round would add only a small share to what the student has seen.
-        """
-        return min(self.min_labels, max(self.first_labels, learned))
+        return cls(settings.retrain_min_labels, settings.retrain_interval_minutes * 60)
 
 
-def round_due(policy: RetrainPolicy, new_labels: int, learned: int, waited_seconds: float, last_failed: bool) -> bool:
-    """Enough new labels (:meth:`RetrainPolicy.labels_due`), or any once the interval has passed;
-    after a failure, only the interval.
+def round_due(policy: RetrainPolicy, new_labels: int, waited_seconds: float, last_failed: bool) -> bool:
+    """Enough new labels, or any once the interval has passed; after a failure, only the interval.
 
     A failed round leaves its labels new, so without the pause a persistent failure (a broken
     export, a full disk) would retrain every few seconds.
     """
-    if new_labels >= policy.labels_due(learned) and not last_failed:
+    if new_labels >= policy.min_labels and not last_failed:
         return True
     return new_labels > 0 and waited_seconds >= policy.interval_seconds
 
@@ -155,11 +144,9 @@ class Retrainer:
     async def tick(self) -> RoundResult | None:
         """Run a round if one is due; returns its result (None when nothing was due)."""
         loop = asyncio.get_running_loop()
-        holdout = self._settings.holdout_fraction
-        new_labels = await loop.run_in_executor(None, self._store.count_new, holdout)
-        learned = await loop.run_in_executor(None, self._store.count_learned, holdout)
+        new_labels = await loop.run_in_executor(None, self._store.count_new, self._settings.holdout_fraction)
         last_failed = bool(self.rounds) and self.rounds[-1].outcome == "failed"
-        due = round_due(self._policy, new_labels, learned, time.monotonic() - self._last_round, last_failed)
+        due = round_due(self._policy, new_labels, time.monotonic() - self._last_round, last_failed)
         if self._stop.is_set() or not due:
             return None
         log.info("re-distillation due: %d new teacher labels", new_labels)

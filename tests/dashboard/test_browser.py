@@ -171,7 +171,7 @@ def test_dashboard_renders_the_pipeline_output(
 
 @pytest.fixture
 def demo_stack(student_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, subprocess.Popen[bytes]]]:
-    """`sentimon up` with the tiny student: rounds at most 40 teacher labels apart instead of the demo's 100."""
+    """`sentimon up` with the tiny student: a round after 40 teacher labels instead of the demo's 100."""
     settings = round_settings(student_settings, tmp_path).model_copy(
         update={
             "dashboard_port": free_port(),

@@ -41,29 +41,14 @@ def offline_retrainer(settings: Settings) -> Retrainer:
 
 
 def test_a_round_is_due_on_enough_labels_or_on_time_and_waits_after_a_failure() -> None:
-    policy = RetrainPolicy.of(Settings(retrain_min_labels=10, retrain_first_labels=10, retrain_interval_minutes=1.0))
-    assert policy == RetrainPolicy(min_labels=10, interval_seconds=60.0, first_labels=10)
-    assert not round_due(policy, 0, 0, 3600, last_failed=False)  # nothing new: never
-    assert round_due(policy, 10, 0, 0, last_failed=False)  # enough labels: at once
-    assert not round_due(policy, 9, 0, 59.9, last_failed=False)
-    assert round_due(policy, 1, 0, 60, last_failed=False)  # any label, once the interval has passed
-    assert not round_due(policy, 50, 0, 59.9, last_failed=True)  # a failure waits out the interval before trying again
-    assert round_due(policy, 50, 0, 60, last_failed=True)
-
-
-def test_rounds_come_early_on_a_new_stream_and_settle_at_the_minimum() -> None:
-    policy = RetrainPolicy.of(Settings(retrain_min_labels=200, retrain_first_labels=25))
-    # Each round waits for as many new labels as the rounds before it were given: 25, 25, 50, 100, then 200 each.
-    learned, schedule = 0, []
-    for _ in range(6):
-        due = policy.labels_due(learned)
-        assert round_due(policy, due, learned, 0, last_failed=False)
-        assert not round_due(policy, due - 1, learned, 0, last_failed=False)
-        schedule.append(due)
-        learned += due
-    assert schedule == [25, 25, 50, 100, 200, 200]
-    # A first round larger than the minimum is the minimum: every round waits the same, as before the schedule.
-    assert RetrainPolicy.of(Settings(retrain_min_labels=60, retrain_first_labels=100)).labels_due(0) == 60
+    policy = RetrainPolicy.of(Settings(retrain_min_labels=10, retrain_interval_minutes=1.0))
+    assert policy == RetrainPolicy(min_labels=10, interval_seconds=60.0)
+    assert not round_due(policy, 0, 3600, last_failed=False)  # nothing new: never
+    assert round_due(policy, 10, 0, last_failed=False)  # enough labels: at once
+    assert not round_due(policy, 9, 59.9, last_failed=False)
+    assert round_due(policy, 1, 60, last_failed=False)  # any label, once the interval has passed
+    assert not round_due(policy, 50, 59.9, last_failed=True)  # a failure waits out the interval before trying again
+    assert round_due(policy, 50, 60, last_failed=True)
 
 
 @pytest.mark.parametrize("idle_class", [True, False])
