@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument(
         "--seed",
         type=int,
-        default=13,
+        default=Settings.model_fields["seed"].default,
         help="seed of the oracle's wrong answers, the audit draw and training; another seed is another run"
         " of the same stream, to see how far one run's figures can be trusted",
     )
