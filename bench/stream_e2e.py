@@ -10,8 +10,10 @@ default one is built first when the registry is empty):
    first post sent to the last verdict (broker timestamps), so process start-up and the group join
    are left out. The producer runs on the same cores; freezing the workers while it published
    (SIGSTOP, then timing from the resume) was tried and measured the same ratios (0.68 and 0.81 for
-   one and two workers, against 0.69 and 0.81). Goal: ≥ 0.9 × the student alone;
-3. latency: posts published at half that capacity; latency = the verdict's broker timestamp minus
+   one and two workers, against 0.69 and 0.81). ``--depths 2 1`` measures workers with each
+   ``SENTIMON_PIPELINE_DEPTH`` in every round (fresh topics, group and workers for each), so that
+   what overlapping batches buys is seen side by side. Goal: ≥ 0.9 × the student alone;
+3. latency: posts published at half that capacity (the first depth's); latency = the verdict's broker timestamp minus
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
    runs it (its own process, the serving model, TweetEval examples, niced by ``SENTIMON_TRAIN_NICE``
@@ -23,6 +25,7 @@ so an audited post would wait for one): what is measured is the scoring path, no
 seed corpus.
 
     python -m bench.stream_e2e [--posts 1000] [--rounds 3] [--latency-seconds 20] [--no-round] [--workers 1]
+        [--depths 2 1]
 """
 
 from __future__ import annotations
@@ -214,10 +217,10 @@ def trainer_process(settings: Settings, seed: int) -> subprocess.Popen[bytes]:
     )
 
 
-def end_to_end_rate(settings: Settings, posts: list[Post], already: int) -> float:
+def end_to_end_rate(settings: Settings, posts: list[Post]) -> float:
     sent = asyncio.run(publish(settings, posts))
-    wait_processed(settings, already + len(posts), timeout=900)
-    verdicts = asyncio.run(verdict_records(settings, already + len(posts), timeout=60))
+    wait_processed(settings, len(posts), timeout=900)
+    verdicts = asyncio.run(verdict_records(settings, len(posts), timeout=60))
     return len(posts) / (max(verdicts[p.id][0] for p in posts) - min(sent.values()))
 
 
@@ -231,9 +234,17 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="Worker processes sharing the posts' partitions (capacity of N)."
     )
+    parser.add_argument(
+        "--depths",
+        type=int,
+        nargs="+",
+        help="SENTIMON_PIPELINE_DEPTH values whose capacity is measured side by side, each round (default: the"
+        " setting's); the latencies are measured with the first.",
+    )
     args = parser.parse_args()
 
     base = Settings()
+    depths = args.depths or [base.pipeline_depth]
     texts = bench_texts(base, args.posts * args.rounds, args.seed)
     runtime = serving_student(base)
     runtime.predict(texts[: base.batch_size])  # warm-up: first calls allocate
@@ -241,37 +252,47 @@ def main() -> None:
     log_path = OUT_DIR / "stream_e2e_worker.log"
     log_path.unlink(missing_ok=True)
     with Broker() as broker, log_path.open("ab") as log:
-        settings = scoring_settings(base, broker.url)
-        with running_workers(settings, args.workers, log):
-            alone, e2e = [], []
-            for r in range(args.rounds):
-                chunk = texts[r * args.posts : (r + 1) * args.posts]
-                alone.append(student_rate(runtime, chunk, base.batch_size))
-                e2e.append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), already=r * args.posts))
-                print(
-                    f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s,"
-                    f" end to end ({args.workers} worker(s)) {e2e[-1]:6.1f} posts/s"
-                )
-            ratio = statistics.median(e2e) / statistics.median(alone)
+        alone: list[float] = []
+        e2e: dict[int, list[float]] = {depth: [] for depth in depths}
+        for r in range(args.rounds):
+            chunk = texts[r * args.posts : (r + 1) * args.posts]
+            alone.append(student_rate(runtime, chunk, base.batch_size))
+            rates = []
+            for depth in depths:
+                # Workers of their own for every depth and round: each starts on an empty topic and group.
+                settings = scoring_settings(base, broker.url, pipeline_depth=depth)
+                with running_workers(settings, args.workers, log):
+                    e2e[depth].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}")))
+                rates.append(f"depth {depth} {e2e[depth][-1]:6.1f}")
             print(
-                f"student alone {statistics.median(alone):6.1f} posts/s, end to end {statistics.median(e2e):6.1f}"
-                f" posts/s (medians, batch {base.batch_size}): ratio {ratio:.2f} (goal >= 0.9)",
+                f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s, end to end ({args.workers} worker(s))"
+                f" {', '.join(rates)} posts/s",
                 flush=True,
             )
-            rate = statistics.median(e2e) / 2
-            flowing = bench_texts(base, max(1, int(rate * args.latency_seconds)), args.seed + 1)
-            expected = len(texts) + len(flowing)
-            idle = latency_at(settings, posts_of(flowing, "lat"), rate, expected)
+        for depth in depths:
+            ratio = statistics.median(e2e[depth]) / statistics.median(alone)
             print(
-                f"latency at {rate:.0f}/s: p50 {percentile(idle, 50):.0f} ms, p95 {percentile(idle, 95):.0f} ms,"
-                f" p99 {percentile(idle, 99):.0f} ms ({len(idle)} posts; goal p95 < 100 ms)",
+                f"student alone {statistics.median(alone):6.1f} posts/s, end to end at depth {depth}"
+                f" {statistics.median(e2e[depth]):6.1f} posts/s (medians, batch {base.batch_size}):"
+                f" ratio {ratio:.2f} (goal >= 0.9)",
+                flush=True,
+            )
+        settings = scoring_settings(base, broker.url, pipeline_depth=depths[0])
+        with running_workers(settings, args.workers, log):
+            rate = statistics.median(e2e[depths[0]]) / 2
+            flowing = bench_texts(base, max(1, int(rate * args.latency_seconds)), args.seed + 1)
+            idle = latency_at(settings, posts_of(flowing, "lat"), rate, len(flowing))
+            print(
+                f"latency at {rate:.0f}/s (depth {depths[0]}): p50 {percentile(idle, 50):.0f} ms,"
+                f" p95 {percentile(idle, 95):.0f} ms, p99 {percentile(idle, 99):.0f} ms ({len(idle)} posts;"
+                " goal p95 < 100 ms)",
                 flush=True,
             )
             if not args.no_round:
                 trainer = trainer_process(base, args.seed)
                 time.sleep(20.0)  # the model loaded and the first steps taken: a round in full swing
                 try:
-                    busy = latency_at(settings, posts_of(flowing, "busy"), rate, expected + len(flowing))
+                    busy = latency_at(settings, posts_of(flowing, "busy"), rate, 2 * len(flowing))
                 finally:
                     trainer.kill()
                     trainer.wait()

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a micro-batch waits to fill up (chosen by bench.batch_wait: 5 ms had the lowest p95).",
     )
+    pipeline_depth: int = Field(
+        2,
+        ge=1,
+        description="Micro-batches a worker handles at once: the next is scored while the one before"
+        " publishes; offsets are still committed in order (1 = one batch at a time).",
+    )
     ort_intra_threads: int = Field(
         0,
         ge=0,

@@ -11,9 +11,10 @@ The batch's offsets must then stay uncommitted, so that the posts are read again
 start (the ledger skips those already decided). Faust acknowledges every event of a batch when
 the agent's loop body is done with it, whether the body returned, raised or was cancelled, and an
 acknowledged offset is committed. :func:`leave_unacked` therefore marks the batch's messages as
-settled for Faust's own bookkeeping without recording them with the consumer: the consumer commits
-contiguous acknowledged offsets only, so its commit stops before the first abandoned one, and
-Faust's wait for unacknowledged messages at shutdown does not wait for them.
+settled for Faust's own bookkeeping without recording them with the consumer, so that they are not
+committed and Faust's wait for unacknowledged messages at shutdown does not wait for them. Every
+batch taken after an abandoned one is left the same way (:mod:`stream.inflight`): no later
+acknowledgement can then carry the commit past it.
 """
 
 from __future__ import annotations

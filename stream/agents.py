@@ -47,7 +47,7 @@ async def worker_role(ctx: RoleContext) -> None:
     settings = ctx.settings
     # Serving never trains: with no student registered the holder refuses to start, naming
     # `sentimon bootstrap` (which `sentimon up` and compose's one-shot service run before any worker).
-    scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)))
+    scorer = BatchScorer(ModelHolder(Registry.of(settings), RuntimeOptions.of(settings)), settings.pipeline_depth)
     ctx.metrics.set_model(scorer.holder.version)
     steering = Steering(SteeringConfig.of(settings))
     store = QualityStore.of(ctx.redis, settings)
@@ -76,7 +76,7 @@ async def worker_role(ctx: RoleContext) -> None:
     aggregates = AggregatePipeline(
         settings, ctx.outbox, Aggregator(ctx.redis, ctx.keys, settings), ctx.metrics, alert_followers(ctx)
     )
-    ctx.consume(ctx.topics.posts, "score-posts", posts.handle, settings.batch_size)
+    ctx.consume(ctx.topics.posts, "score-posts", posts.handle, settings.batch_size, depth=settings.pipeline_depth)
     # Aggregates are read every few seconds: larger, rarer batches leave the event loop to scoring.
     ctx.consume(ctx.topics.verdicts, "aggregate-verdicts", aggregates.handle, 512, within=AGGREGATE_WITHIN_SECONDS)
     sweep_seconds = min(1.0, max(0.1, settings.defer_max_seconds / 4))

@@ -93,8 +93,20 @@ class PostPipeline:
         self._metrics = metrics
         self._dead = DeadLetters(metrics, settings.max_message_bytes)
         self._sweeper = PoisonGuard("sweep-deferred", self._decide, self._set_aside_reply, settings.poison_attempts)
+        # Posts of batches being decided right now (``pipeline_depth`` > 1): their ledger marks are not
+        # written yet, so a repeat in the next batch is recognised from here, as within one batch.
+        self._deciding: dict[str, Mark] = {}
 
     async def handle(self, batch: Sequence[Incoming]) -> None:
+        taken: dict[str, Mark] = {}
+        try:
+            await self._handle(batch, taken)
+        finally:
+            for post_id, mark in taken.items():
+                if self._deciding.get(post_id) is mark:
+                    del self._deciding[post_id]
+
+    async def _handle(self, batch: Sequence[Incoming], taken: dict[str, Mark]) -> None:
         received_at = utcnow()
         self._metrics.count_processed(len(batch))
         dead: list[OutMessage] = []
@@ -105,7 +117,7 @@ class PostPipeline:
                 dead.append(self._dead.letter(message, result))
             else:
                 posts.append((result, Origin(message.partition, message.offset), message))
-        fresh, digests = await self._drop_repeats(posts, dead)
+        fresh, digests = await self._drop_repeats(posts, dead, taken)
         arrival = await self._deferral.arrive([(post, origin, received_at) for post, origin in fresh])
         parked = set(arrival.parked)
         overflow = set(arrival.overflow) if self._deferral.enabled else set()
@@ -149,18 +161,18 @@ class PostPipeline:
         await self._deferral.finish([post.id])
 
     async def _drop_repeats(
-        self, posts: list[tuple[Post, Origin, Incoming]], dead: list[OutMessage]
+        self, posts: list[tuple[Post, Origin, Incoming]], dead: list[OutMessage], taken: dict[str, Mark]
     ) -> tuple[list[tuple[Post, Origin]], dict[str, str]]:
         """Skip redeliveries and byte-identical re-publications quietly; send other reuses of a
-        decided (or same-batch) id to the DLQ. Returns the fresh posts and the digests of their bytes.
+        decided (or same-batch, or being decided) id to the DLQ. Returns the fresh posts and the
+        digests of their bytes; ``taken`` gets what this batch now decides.
         """
         marks = await self._ledger.lookup(list(dict.fromkeys(post.id for post, _, _ in posts)))
         fresh: list[tuple[Post, Origin]] = []
         digests: dict[str, str] = {}
-        taken: dict[str, Mark] = {}
         for post, origin, message in posts:
             content = digest(message.value)
-            first = marks.get(post.id) or taken.get(post.id)
+            first = marks.get(post.id) or taken.get(post.id) or self._deciding.get(post.id)
             repeat = first.repeat_of(origin, content) if first is not None else None
             if repeat is Repeat.REDELIVERY:
                 self._metrics.redelivered.inc()
@@ -171,7 +183,7 @@ class PostPipeline:
                 dead.append(self._dead.letter(message, reason(DUPLICATE_ID, f"{post.id!r} already used by {where}")))
             else:
                 # Not decided yet, so no stage of its own: only where it came from and its bytes matter here.
-                taken[post.id] = Mark(Stage.DEFERRED, origin, content)
+                taken[post.id] = self._deciding[post.id] = Mark(Stage.DEFERRED, origin, content)
                 digests[post.id] = content
                 fresh.append((post, origin))
         return fresh, digests

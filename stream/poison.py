@@ -1,7 +1,7 @@
 """A batch that keeps failing: wait out an outage, but set aside a message that can never succeed.
 
-Faust commits a batch's offsets only after the agent's loop body returns, so the body must not
-return before the batch is done. Two kinds of failure look alike from there. Redis or the broker
+A batch's offsets are committed only after its handler returns (:mod:`stream.inflight`), so the
+handler must not return before the batch is done. Two kinds of failure look alike from there. Redis or the broker
 being away for a moment (connection refused, a timeout, a broker without a leader) passes: the
 same batch is retried with backoff for as long as it takes, and nothing is lost. A message that
 trips a bug or a model that cannot take it fails the same way every time: retried for ever, it

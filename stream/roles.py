@@ -4,9 +4,10 @@ Kept apart from :mod:`stream.agents` (which names the roles) so that a role writ
 module, such as :mod:`stream.trainer_role`, imports its context without importing the other roles.
 
 Agents consume in micro-batches with ``take_events`` (``take`` with the events, because the
-dead-letter topic and the ledger need each message's partition and offset). Faust acknowledges a
-batch once the loop body returns, so the body must not return before the batch is really done: an
-infrastructure failure (Redis or the broker away for a moment) is retried on the same batch until
+dead-letter topic and the ledger need each message's partition and offset). A batch is
+acknowledged, and its offsets committed, only once it is really done and so is every batch taken
+before it (:mod:`stream.inflight`, which lets the worker score one batch while the one before
+publishes): an infrastructure failure (Redis or the broker away for a moment) is retried on the same batch until
 it succeeds, while a message that fails every time is found and dead-lettered
 (:mod:`stream.poison`). Bad input never gets that far: it is a dead letter, not an exception.
 """
@@ -24,8 +25,8 @@ from redis.asyncio import Redis
 
 from sentimon.redis_layout import Keys
 from sentimon.settings import Settings
-from stream.abandon import BatchAbandoned, leave_unacked
 from stream.dead_letters import DeadLetters
+from stream.inflight import InFlight
 from stream.ledger import Ledger
 from stream.metrics import WorkerMetrics
 from stream.poison import PoisonGuard, failure
@@ -86,8 +87,17 @@ class RoleContext:
     def ledger(self) -> Ledger:
         return Ledger(self.redis, self.keys, self.settings.context_ttl_seconds)
 
-    def consume(self, topic: str, name: str, handle: Handler, batch_size: int, within: float | None = None) -> None:
-        """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures."""
+    def consume(
+        self,
+        topic: str,
+        name: str,
+        handle: Handler,
+        batch_size: int,
+        within: float | None = None,
+        depth: int = 1,
+    ) -> None:
+        """Register an agent that hands ``topic`` to ``handle`` in micro-batches, retrying failures;
+        up to ``depth`` batches are handled at once, their offsets committed in order (:mod:`stream.inflight`)."""
         self.main_input = self.main_input or topic
         channel = self.app.topic(topic, value_type=bytes, key_type=bytes)
         within = within or self.settings.batch_within
@@ -100,12 +110,13 @@ class RoleContext:
         guard = PoisonGuard(name, handle, set_aside, self.settings.poison_attempts)
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
-            async for events in stream.take_events(batch_size, within=within):
-                try:
-                    await guard.run([incoming(event) for event in events])
-                except BatchAbandoned as abandoned:
-                    leave_unacked(events)
-                    log.info("%s: %s; the batch of %d is read again after the next start", name, abandoned, len(events))
+            in_flight = InFlight(name, depth)
+            try:
+                async for events in stream.take_events(batch_size, within=within):
+                    await in_flight.submit(events, guard.run([incoming(event) for event in events]))
+                await in_flight.drain()
+            finally:
+                in_flight.cancel()
 
         agent.__name__ = agent.__qualname__ = name
         self.app.agent(channel, name=name)(agent)

@@ -71,11 +71,12 @@ class ModelHolder:
 class BatchScorer:
     """Runs the student on a batch in its own thread and reports which version answered."""
 
-    def __init__(self, holder: ModelHolder) -> None:
+    def __init__(self, holder: ModelHolder, batches_at_once: int = 1) -> None:
+        """``batches_at_once``: the batches a worker keeps in flight (``pipeline_depth``). Each gets a
+        thread, so that one is tokenised while another's runs hold the runtime's lanes; the lanes
+        themselves are shared, so the cores are not oversubscribed."""
         self.holder = holder
-        # One thread: batches are already as large as the model likes, and parallel sessions would
-        # only fight over the same cores ONNX Runtime is using.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="student")
+        self.executor = ThreadPoolExecutor(max_workers=batches_at_once, thread_name_prefix="student")
 
     async def score(self, texts: Sequence[str], contexts: Sequence[str | None]) -> tuple[list[Prediction], str]:
         runtime = self.holder.runtime

@@ -14,6 +14,7 @@ from sentimon.settings import Settings
         ("SENTIMON_BATCH_SIZE", "0"),
         ("SENTIMON_BATCH_SIZE", "-4"),
         ("SENTIMON_BATCH_WITHIN", "0"),
+        ("SENTIMON_PIPELINE_DEPTH", "0"),
         ("SENTIMON_ORT_INTER_THREADS", "0"),
         ("SENTIMON_ORT_INTRA_THREADS", "-1"),
         ("SENTIMON_ORT_LANES", "-1"),

@@ -7,6 +7,7 @@ published from an in-memory outbox.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -154,6 +155,27 @@ async def test_a_repeat_is_skipped_quietly_and_a_reused_id_is_a_dead_letter(pipe
     assert pipelines.verdicts() == []
     (late,) = pipelines.dead_letters()
     assert late.reason.startswith("duplicate_id:") and "offset 0" in late.reason and late.offset == 9
+
+
+async def test_a_repeat_in_a_batch_decided_at_the_same_time_is_caught_as_well(pipelines: Pipelines) -> None:
+    """With ``pipeline_depth`` 2 the next batch starts before the one before it is marked in the ledger."""
+    first = Post(id="twice", text="a post published twice")
+    other = Post(id="twice", text="a different post reusing the id")
+    fresh = make_posts(6, "overlap")
+    await asyncio.gather(
+        pipelines.post(messages_of([first, *fresh[:3]])),
+        pipelines.post(messages_of([first, *fresh[3:], other]), first_offset=4),
+    )
+    verdicts = pipelines.verdicts()
+    assert sorted(v.post_id for v in verdicts) == sorted([first.id, *(p.id for p in fresh)])
+    assert pipelines.count("sentimon_republished") == 1
+    (letter,) = pipelines.dead_letters()
+    # Whichever batch claimed the id first keeps it: the other copy of the same bytes is a repeat.
+    assert letter.reason.startswith("duplicate_id:") and letter.offset == 8
+    assert "offset 0" in letter.reason or "offset 4" in letter.reason
+    # Nothing is left behind as "being decided": the same bytes later are a plain repeat from the ledger.
+    await pipelines.post(messages_of([first]), first_offset=20)
+    assert pipelines.verdicts() == [] and pipelines.count("sentimon_republished") == 2
 
 
 async def test_a_message_on_verdicts_that_is_not_a_verdict_is_a_dead_letter(pipelines: Pipelines) -> None:
