@@ -28,7 +28,7 @@ from stream.dead_letters import DUPLICATE_ID, INVALID_ESCALATION, INVALID_VERDIC
 from stream.deferral import Deferral, Released
 from stream.ledger import Ledger, Mark, Origin, Repeat, Stage, digest
 from stream.metrics import WorkerMetrics
-from stream.poison import PoisonGuard, failure
+from stream.poison import PoisonGuard, failure, through_outages
 from stream.routing import Route, TeacherBudget, route
 from stream.scoring import BatchScorer, student_verdict
 from stream.steward import LiveRouting
@@ -203,14 +203,13 @@ class PostPipeline:
             self._outbox.publish(self._topics.escalations, [(e.post.id, e.to_bytes()) for e in escalations]),
         )
         origins = {r.post.id: r.origin for r in ready}
-        await self._ledger.mark(
-            [
-                *parked_marks,
-                *((v.post_id, Stage.STUDENT, origins[v.post_id]) for v in verdicts),
-                *((e.post.id, Stage.ESCALATED, origins[e.post.id]) for e in escalations),
-            ],
-            digests,
-        )
+        marks = [
+            *parked_marks,
+            *((v.post_id, Stage.STUDENT, origins[v.post_id]) for v in verdicts),
+            *((e.post.id, Stage.ESCALATED, origins[e.post.id]) for e in escalations),
+        ]
+        # Published: now they must be marked, through a Redis outage if need be (see through_outages).
+        await through_outages("ledger mark", lambda: self._ledger.mark(marks, digests))
         await self._deferral.finish([r.post.id for r in ready if r.was_parked])
         # Dead letters last: if sending them fails, the retry finds the posts above marked and
         # skips them instead of publishing their verdicts twice.
@@ -330,7 +329,7 @@ class TeacherPipeline:
             self._outbox.publish(self._topics.verdicts, [(verdict.post_id, verdict.to_bytes())]),
             self._outbox.publish(self._topics.teacher_labels, [(lb.post_id, lb.to_bytes()) for lb in labels]),
         )
-        await self._ledger.mark_stage([verdict.post_id], Stage.TEACHER)
+        await through_outages("ledger mark", lambda: self._ledger.mark_stage([verdict.post_id], Stage.TEACHER))
         self._metrics.verdicts.labels(verdict.decided_by).inc()
         self._metrics.latency.observe(latency_seconds(escalation.received_at, utcnow()))
 

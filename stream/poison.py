@@ -149,6 +149,24 @@ class PoisonGuard(Generic[T]):
                 await asyncio.sleep(delay)
 
 
+async def through_outages(name: str, step: Callable[[], Awaitable[T]]) -> T:
+    """Run ``step`` until it gets through an outage (:func:`is_transient`); other errors are raised.
+
+    For the step that records what was already published: retrying the whole batch instead would
+    find no record and publish its verdicts a second time.
+    """
+    delays = _backoff()
+    while True:
+        try:
+            return await step()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            delay = next(delays)
+            log.warning("%s failed (%s); retrying in %.1f s", name, exc, delay)
+            await asyncio.sleep(delay)
+
+
 def _backoff() -> Iterator[float]:
     """Seconds to wait before each retry: doubling, capped."""
     delay = RETRY_FIRST_SECONDS

@@ -22,7 +22,7 @@ from models.manifest import Manifest
 from models.registry import Registry
 from sentimon.records import DlqRecord, Post
 from sentimon.settings import Settings
-from stream.poison import PoisonGuard, failure, is_transient
+from stream.poison import PoisonGuard, failure, is_transient, through_outages
 from stream.types import Incoming
 from tests.fixtures.broker import read_topic
 from tests.stream.e2e_support import all_verdicts, publish
@@ -132,6 +132,34 @@ async def test_an_outage_is_waited_out_and_never_sets_anything_aside() -> None:
 
     await PoisonGuard("t", handle, set_aside, attempts=1).run(batch_of(b"a", b"b"))
     assert (handled, aside) == ([b"a", b"b"], [])
+
+
+async def test_a_step_after_publishing_waits_out_an_outage_in_place() -> None:
+    """The ledger mark after a batch's verdicts are out: retried alone, not with the whole batch,
+    which would find no mark and publish the verdicts again."""
+    outages = [RedisConnectionError("Connection closed by server."), RedisConnectionError("Error 111")]
+    calls: list[str] = []
+
+    async def mark() -> str:
+        calls.append("mark")
+        if outages:
+            raise outages.pop()
+        return "marked"
+
+    assert await through_outages("ledger mark", mark) == "marked"
+    assert calls == ["mark"] * 3
+
+
+async def test_a_step_failing_for_another_reason_is_not_retried() -> None:
+    calls: list[str] = []
+
+    async def refused() -> None:
+        calls.append("mark")
+        raise ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    with pytest.raises(ResponseError):
+        await through_outages("ledger mark", refused)
+    assert calls == ["mark"]
 
 
 async def test_only_the_failing_item_is_set_aside_and_order_is_kept() -> None:
