@@ -12,7 +12,10 @@ default one is built first when the registry is empty):
    (SIGSTOP, then timing from the resume) was tried and measured the same ratios (0.68 and 0.81 for
    one and two workers, against 0.69 and 0.81). ``--depths 2 1`` measures workers with each
    ``SENTIMON_PIPELINE_DEPTH`` in every round (fresh topics, group and workers for each), so that
-   what overlapping batches buys is seen side by side. Goal: ≥ 0.9 × the student alone;
+   what overlapping batches buys is seen side by side. Goal: ≥ 0.9 × the student alone. Beside
+   it, where the CPU went per post (:mod:`bench.proc_cpu`: the workers, the broker, Redis, this
+   process, the kernel's threads, the rest of the machine) and what the cores allow per post at
+   the goal, which says whether it is within reach of any worker on this machine;
 3. latency: posts published at half that capacity (the first depth's); latency = the verdict's broker timestamp minus
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
@@ -45,7 +48,9 @@ from typing import IO
 
 import redis
 
+from bench import proc_cpu
 from bench.common import OUT_DIR, TWEETEVAL, serving_student, tweeteval_test
+from bench.proc_cpu import CpuMeter
 from distill.data import Example, read_jsonl, seed_corpus_path
 from distill.pipeline import start_from_version
 from distill.trainer import TrainConfig, Trainer
@@ -100,7 +105,7 @@ def wait_processed(settings: Settings, count: int, timeout: float) -> None:
             lines = client.hvals(Keys(settings.redis_prefix).stats_workers)
             if sum(json.loads(line)["processed"] for line in lines) >= count:
                 return
-            time.sleep(1.0)
+            time.sleep(0.2)  # short: the CPU meter stops here
     finally:
         client.close()
     raise SystemExit(f"the worker did not take {count} posts within {timeout:.0f} s")
@@ -135,9 +140,9 @@ def scoring_settings(base: Settings, broker_url: str, **update: object) -> Setti
 
 
 @contextmanager
-def running_workers(settings: Settings, count: int, log: IO[bytes] | int) -> Iterator[None]:
-    """``count`` worker processes on ``settings``, each holding partitions before this yields;
-    stopped afterwards and their Redis keys removed."""
+def running_workers(settings: Settings, count: int, log: IO[bytes] | int) -> Iterator[list[int]]:
+    """``count`` worker processes on ``settings``, each holding partitions before this yields their
+    pids; stopped afterwards and their Redis keys removed."""
     asyncio.run(ensure_topics(settings))
     workers = [
         subprocess.Popen(
@@ -150,7 +155,7 @@ def running_workers(settings: Settings, count: int, log: IO[bytes] | int) -> Ite
     ]
     try:
         wait_assigned(settings, count, timeout=120)
-        yield
+        yield [worker.pid for worker in workers]
     finally:
         for worker in workers:
             worker.terminate()
@@ -217,11 +222,42 @@ def trainer_process(settings: Settings, seed: int) -> subprocess.Popen[bytes]:
     )
 
 
-def end_to_end_rate(settings: Settings, posts: list[Post]) -> float:
+def end_to_end_rate(settings: Settings, posts: list[Post], meter: CpuMeter | None = None) -> float:
+    """Posts per second from the first post sent to the last verdict; ``meter`` counts the CPU
+    used until the workers have taken every post (reading the verdicts back is left out)."""
+    if meter is not None:
+        meter.start()
     sent = asyncio.run(publish(settings, posts))
     wait_processed(settings, len(posts), timeout=900)
+    if meter is not None:
+        meter.stop()
     verdicts = asyncio.run(verdict_records(settings, len(posts), timeout=60))
     return len(posts) / (max(verdicts[p.id][0] for p in posts) - min(sent.values()))
+
+
+def print_cpu(cpu: dict[int, list[dict[str, float]]], alone_cpu: float, alone_rate: float) -> None:
+    """CPU milliseconds per post by process group (medians over rounds), next to the student
+    alone, and what the machine's cores allow per post at the 0.9 goal."""
+    depths = list(cpu)
+    medians = {
+        depth: {group: statistics.median(r[group] for r in rounds) for group in proc_cpu.GROUPS}
+        for depth, rounds in cpu.items()
+    }
+    print("\nCPU ms per post while the posts flowed flat out (medians; Linux /proc, all threads):")
+    print(f"{'':38}" + "".join(f"{f'depth {d}':>10}" for d in depths))
+    print(f"{'student alone (this process)':38}{alone_cpu:10.3f}")
+    for group in proc_cpu.GROUPS:
+        print(f"{group:38}" + "".join(f"{medians[d][group]:10.3f}" for d in depths))
+        if group == proc_cpu.WORKERS:
+            beyond = "".join(f"{medians[d][group] - alone_cpu:10.3f}" for d in depths)
+            print(f"{'  beyond the student alone':38}{beyond}")
+    print(f"{'total':38}" + "".join(f"{sum(medians[d].values()):10.3f}" for d in depths))
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"at 0.9 x the student alone ({0.9 * alone_rate:.0f} posts/s) the {cores} cores allow"
+        f" {cores * 1000 / (0.9 * alone_rate):.3f} ms per post in all\n",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -253,16 +289,23 @@ def main() -> None:
     log_path.unlink(missing_ok=True)
     with Broker() as broker, log_path.open("ab") as log:
         alone: list[float] = []
+        alone_cpu: list[float] = []
         e2e: dict[int, list[float]] = {depth: [] for depth in depths}
+        cpu: dict[int, list[dict[str, float]]] = {depth: [] for depth in depths}
         for r in range(args.rounds):
             chunk = texts[r * args.posts : (r + 1) * args.posts]
+            cpu_before = time.process_time()
             alone.append(student_rate(runtime, chunk, base.batch_size))
+            alone_cpu.append((time.process_time() - cpu_before) * 1000 / len(chunk))
             rates = []
             for depth in depths:
                 # Workers of their own for every depth and round: each starts on an empty topic and group.
                 settings = scoring_settings(base, broker.url, pipeline_depth=depth)
-                with running_workers(settings, args.workers, log):
-                    e2e[depth].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}")))
+                with running_workers(settings, args.workers, log) as pids:
+                    meter = CpuMeter(pids) if proc_cpu.available() else None
+                    e2e[depth].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), meter))
+                if meter is not None:
+                    cpu[depth].append({group: 1000 * s / len(chunk) for group, s in meter.used.items()})
                 rates.append(f"depth {depth} {e2e[depth][-1]:6.1f}")
             print(
                 f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s, end to end ({args.workers} worker(s))"
@@ -277,6 +320,8 @@ def main() -> None:
                 f" ratio {ratio:.2f} (goal >= 0.9)",
                 flush=True,
             )
+        if all(cpu.values()):
+            print_cpu(cpu, statistics.median(alone_cpu), statistics.median(alone))
         settings = scoring_settings(base, broker.url, pipeline_depth=depths[0])
         with running_workers(settings, args.workers, log):
             rate = statistics.median(e2e[depths[0]]) / 2
