@@ -32,6 +32,7 @@ class Process:
     pid: int
     name: str
     parent: int
+    started: int  # clock ticks after boot: with the pid, what tells one process from a later one
     cpu_seconds: float
 
 
@@ -54,7 +55,7 @@ def processes() -> dict[int, Process]:
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
         found[int(entry.name)] = Process(
-            int(entry.name), name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+            int(entry.name), name, int(fields[1]), int(fields[19]), (int(fields[11]) + int(fields[12])) / tick
         )
     return found
 
@@ -88,8 +89,9 @@ class CpuMeter:
         used = dict.fromkeys(GROUPS, 0.0)
         for pid, now in processes().items():
             before = self._before.get(pid)
-            # A pid reused by another process inside the window counts from zero.
-            earlier = before.cpu_seconds if before is not None and before.name == now.name else 0.0
+            # A pid reused by another process inside the window counts from zero. Not the name: a
+            # kernel worker thread renames itself after the work it is doing.
+            earlier = before.cpu_seconds if before is not None and before.started == now.started else 0.0
             used[group_of(now, self._workers)] += max(0.0, now.cpu_seconds - earlier)
         self.used = used
         return used
