@@ -85,7 +85,7 @@ class CpuMeter:
     def start(self) -> None:
         self._before = processes()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> None:
         used = dict.fromkeys(GROUPS, 0.0)
         for pid, now in processes().items():
             before = self._before.get(pid)
@@ -94,4 +94,3 @@ class CpuMeter:
             earlier = before.cpu_seconds if before is not None and before.started == now.started else 0.0
             used[group_of(now, self._workers)] += max(0.0, now.cpu_seconds - earlier)
         self.used = used
-        return used

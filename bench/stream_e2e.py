@@ -50,7 +50,6 @@ import redis
 
 from bench import proc_cpu
 from bench.common import OUT_DIR, TWEETEVAL, serving_student, tweeteval_test
-from bench.proc_cpu import CpuMeter
 from distill.data import Example, read_jsonl, seed_corpus_path
 from distill.pipeline import start_from_version
 from distill.trainer import TrainConfig, Trainer
@@ -105,7 +104,9 @@ def wait_processed(settings: Settings, count: int, timeout: float) -> None:
             lines = client.hvals(Keys(settings.redis_prefix).stats_workers)
             if sum(json.loads(line)["processed"] for line in lines) >= count:
                 return
-            time.sleep(0.2)  # short: the CPU meter stops here
+            # Short, so that the CPU meter stops soon after the report that counts the last post (workers
+            # report every few seconds, so the meter's window can still run that long past it).
+            time.sleep(0.2)
     finally:
         client.close()
     raise SystemExit(f"the worker did not take {count} posts within {timeout:.0f} s")
@@ -222,7 +223,7 @@ def trainer_process(settings: Settings, seed: int) -> subprocess.Popen[bytes]:
     )
 
 
-def end_to_end_rate(settings: Settings, posts: list[Post], meter: CpuMeter | None = None) -> float:
+def end_to_end_rate(settings: Settings, posts: list[Post], meter: proc_cpu.CpuMeter | None = None) -> float:
     """Posts per second from the first post sent to the last verdict; ``meter`` counts the CPU
     used until the workers have taken every post (reading the verdicts back is left out)."""
     if meter is not None:
@@ -302,7 +303,7 @@ def main() -> None:
                 # Workers of their own for every depth and round: each starts on an empty topic and group.
                 settings = scoring_settings(base, broker.url, pipeline_depth=depth)
                 with running_workers(settings, args.workers, log) as pids:
-                    meter = CpuMeter(pids) if proc_cpu.available() else None
+                    meter = proc_cpu.CpuMeter(pids) if proc_cpu.available() else None
                     e2e[depth].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), meter))
                 if meter is not None:
                     cpu[depth].append({group: 1000 * s / len(chunk) for group, s in meter.used.items()})
