@@ -12,11 +12,14 @@ default one is built first when the registry is empty):
    (SIGSTOP, then timing from the resume) was tried and measured the same ratios (0.68 and 0.81 for
    one and two workers, against 0.69 and 0.81). ``--depths 2 1`` measures workers with each
    ``SENTIMON_PIPELINE_DEPTH`` in every round (fresh topics, group and workers for each), so that
-   what overlapping batches buys is seen side by side. Goal: ≥ 0.9 × the student alone. Beside
+   what overlapping batches buys is seen side by side; ``--batch-sizes 32 64 128`` does the same for
+   ``SENTIMON_BATCH_SIZE``, each against the student alone at that batch size, which tells the
+   worker's cost per batch (amortised by larger batches) from its cost per post (not). Goal: ≥ 0.9
+   × the student alone. Beside
    it, where the CPU went per post (:mod:`bench.proc_cpu`: the workers, the broker, Redis, this
    process, the kernel's threads, the rest of the machine) and what the cores allow per post at
    the goal, which says whether it is within reach of any worker on this machine;
-3. latency: posts published at half that capacity (the first depth's); latency = the verdict's broker timestamp minus
+3. latency: posts published at half that capacity (the first depth's and batch size's); latency = the verdict's broker timestamp minus
    the moment the post was handed to the producer. Goal: p95 < 100 ms;
 4. the same latency while a re-distillation round trains beside the worker as the trainer role
    runs it (its own process, the serving model, TweetEval examples, niced by ``SENTIMON_TRAIN_NICE``
@@ -28,7 +31,7 @@ so an audited post would wait for one): what is measured is the scoring path, no
 seed corpus.
 
     python -m bench.stream_e2e [--posts 1000] [--rounds 3] [--latency-seconds 20] [--no-round] [--workers 1]
-        [--depths 2 1]
+        [--depths 2 1] [--batch-sizes 32]
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, NamedTuple
 
 import redis
 
@@ -80,6 +83,16 @@ def student_rate(runtime: Scorer, texts: list[str], batch_size: int) -> float:
     for start in range(0, len(texts), batch_size):
         runtime.predict(texts[start : start + batch_size])
     return len(texts) / (time.perf_counter() - started)
+
+
+class Config(NamedTuple):
+    """One worker configuration whose capacity is measured in every round."""
+
+    depth: int
+    batch_size: int
+
+    def label(self) -> str:
+        return f"d{self.depth} b{self.batch_size}"
 
 
 def posts_of(texts: list[str], tag: str) -> list[Post]:
@@ -236,27 +249,30 @@ def end_to_end_rate(settings: Settings, posts: list[Post], meter: proc_cpu.CpuMe
     return len(posts) / (max(verdicts[p.id][0] for p in posts) - min(sent.values()))
 
 
-def print_cpu(cpu: dict[int, list[dict[str, float]]], alone_cpu: float, alone_rate: float) -> None:
-    """CPU milliseconds per post by process group (medians over rounds), next to the student
-    alone, and what the machine's cores allow per post at the 0.9 goal."""
-    depths = list(cpu)
+def print_cpu(cpu: dict[Config, list[dict[str, float]]], alone_cpu: dict[int, float], alone_rate: float) -> None:
+    """CPU milliseconds per post by process group (medians over rounds) for each configuration, next to
+    the student alone at its batch size, and what the machine's cores allow per post at the 0.9 goal
+    (for the first configuration's student-alone rate)."""
+    configs = list(cpu)
     medians = {
-        depth: {group: statistics.median(r[group] for r in rounds) for group in proc_cpu.GROUPS}
-        for depth, rounds in cpu.items()
+        config: {group: statistics.median(r[group] for r in rounds) for group in proc_cpu.GROUPS}
+        for config, rounds in cpu.items()
     }
-    print("\nCPU ms per post while the posts flowed flat out (medians; Linux /proc, all threads):")
-    print(f"{'':38}" + "".join(f"{f'depth {d}':>10}" for d in depths))
-    print(f"{'student alone (this process)':38}{alone_cpu:10.3f}")
+    print(
+        "\nCPU ms per post while the posts flowed flat out (medians; Linux /proc, all threads; d = depth, b = batch):"
+    )
+    print(f"{'':38}" + "".join(f"{c.label():>10}" for c in configs))
+    print(f"{'student alone (this process)':38}" + "".join(f"{alone_cpu[c.batch_size]:10.3f}" for c in configs))
     for group in proc_cpu.GROUPS:
-        print(f"{group:38}" + "".join(f"{medians[d][group]:10.3f}" for d in depths))
+        print(f"{group:38}" + "".join(f"{medians[c][group]:10.3f}" for c in configs))
         if group == proc_cpu.WORKERS:
-            beyond = "".join(f"{medians[d][group] - alone_cpu:10.3f}" for d in depths)
+            beyond = "".join(f"{medians[c][group] - alone_cpu[c.batch_size]:10.3f}" for c in configs)
             print(f"{'  beyond the student alone':38}{beyond}")
-    print(f"{'total':38}" + "".join(f"{sum(medians[d].values()):10.3f}" for d in depths))
+    print(f"{'total':38}" + "".join(f"{sum(medians[c].values()):10.3f}" for c in configs))
     cores = len(os.sched_getaffinity(0))
     print(
-        f"at 0.9 x the student alone ({0.9 * alone_rate:.0f} posts/s) the {cores} cores allow"
-        f" {cores * 1000 / (0.9 * alone_rate):.3f} ms per post in all\n",
+        f"at 0.9 x the student alone ({0.9 * alone_rate:.0f} posts/s, batch {configs[0].batch_size}) the {cores}"
+        f" cores allow {cores * 1000 / (0.9 * alone_rate):.3f} ms per post in all\n",
         flush=True,
     )
 
@@ -278,10 +294,22 @@ def main() -> None:
         help="SENTIMON_PIPELINE_DEPTH values whose capacity is measured side by side, each round (default: the"
         " setting's); the latencies are measured with the first.",
     )
+    parser.add_argument(
+        "--batch-sizes",
+        type=int,
+        nargs="+",
+        help="SENTIMON_BATCH_SIZE values measured side by side the same way, each against the student alone at"
+        " that batch size (default: the setting's); the latencies are measured with the first.",
+    )
     args = parser.parse_args()
 
     base = Settings()
-    depths = args.depths or [base.pipeline_depth]
+    configs = [
+        Config(depth, batch)
+        for depth in args.depths or [base.pipeline_depth]
+        for batch in args.batch_sizes or [base.batch_size]
+    ]
+    batch_sizes = list(dict.fromkeys(c.batch_size for c in configs))
     texts = bench_texts(base, args.posts * args.rounds, args.seed)
     runtime = serving_student(base)
     runtime.predict(texts[: base.batch_size])  # warm-up: first calls allocate
@@ -289,47 +317,55 @@ def main() -> None:
     log_path = OUT_DIR / "stream_e2e_worker.log"
     log_path.unlink(missing_ok=True)
     with Broker() as broker, log_path.open("ab") as log:
-        alone: list[float] = []
-        alone_cpu: list[float] = []
-        e2e: dict[int, list[float]] = {depth: [] for depth in depths}
-        cpu: dict[int, list[dict[str, float]]] = {depth: [] for depth in depths}
+        alone: dict[int, list[float]] = {batch: [] for batch in batch_sizes}
+        alone_cpu: dict[int, list[float]] = {batch: [] for batch in batch_sizes}
+        e2e: dict[Config, list[float]] = {config: [] for config in configs}
+        cpu: dict[Config, list[dict[str, float]]] = {config: [] for config in configs}
         for r in range(args.rounds):
             chunk = texts[r * args.posts : (r + 1) * args.posts]
-            cpu_before = time.process_time()
-            alone.append(student_rate(runtime, chunk, base.batch_size))
-            alone_cpu.append((time.process_time() - cpu_before) * 1000 / len(chunk))
+            for batch in batch_sizes:
+                cpu_before = time.process_time()
+                alone[batch].append(student_rate(runtime, chunk, batch))
+                alone_cpu[batch].append((time.process_time() - cpu_before) * 1000 / len(chunk))
             rates = []
-            for depth in depths:
-                # Workers of their own for every depth and round: each starts on an empty topic and group.
-                settings = scoring_settings(base, broker.url, pipeline_depth=depth)
+            for config in configs:
+                # Workers of their own for every configuration and round: each starts on an empty topic and group.
+                settings = scoring_settings(base, broker.url, pipeline_depth=config.depth, batch_size=config.batch_size)
                 with running_workers(settings, args.workers, log) as pids:
                     meter = proc_cpu.CpuMeter(pids) if proc_cpu.available() else None
-                    e2e[depth].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), meter))
+                    e2e[config].append(end_to_end_rate(settings, posts_of(chunk, f"cap{r}"), meter))
                 if meter is not None:
-                    cpu[depth].append({group: 1000 * s / len(chunk) for group, s in meter.used.items()})
-                rates.append(f"depth {depth} {e2e[depth][-1]:6.1f}")
+                    cpu[config].append({group: 1000 * s / len(chunk) for group, s in meter.used.items()})
+                rates.append(f"{config.label()} {e2e[config][-1]:6.1f}")
+            alone_rates = ", ".join(f"b{batch} {alone[batch][-1]:6.1f}" for batch in batch_sizes)
             print(
-                f"round {r + 1}: student alone {alone[-1]:6.1f} posts/s, end to end ({args.workers} worker(s))"
+                f"round {r + 1}: student alone {alone_rates} posts/s, end to end ({args.workers} worker(s))"
                 f" {', '.join(rates)} posts/s",
                 flush=True,
             )
-        for depth in depths:
-            ratio = statistics.median(e2e[depth]) / statistics.median(alone)
+        for config in configs:
+            own = statistics.median(alone[config.batch_size])
+            ratio = statistics.median(e2e[config]) / own
             print(
-                f"student alone {statistics.median(alone):6.1f} posts/s, end to end at depth {depth}"
-                f" {statistics.median(e2e[depth]):6.1f} posts/s (medians, batch {base.batch_size}):"
+                f"student alone {own:6.1f} posts/s, end to end at depth {config.depth}"
+                f" {statistics.median(e2e[config]):6.1f} posts/s (medians, batch {config.batch_size}):"
                 f" ratio {ratio:.2f} (goal >= 0.9)",
                 flush=True,
             )
         if all(cpu.values()):
-            print_cpu(cpu, statistics.median(alone_cpu), statistics.median(alone))
-        settings = scoring_settings(base, broker.url, pipeline_depth=depths[0])
+            print_cpu(
+                cpu,
+                {batch: statistics.median(values) for batch, values in alone_cpu.items()},
+                statistics.median(alone[configs[0].batch_size]),
+            )
+        first = configs[0]
+        settings = scoring_settings(base, broker.url, pipeline_depth=first.depth, batch_size=first.batch_size)
         with running_workers(settings, args.workers, log):
-            rate = statistics.median(e2e[depths[0]]) / 2
+            rate = statistics.median(e2e[first]) / 2
             flowing = bench_texts(base, max(1, int(rate * args.latency_seconds)), args.seed + 1)
             idle = latency_at(settings, posts_of(flowing, "lat"), rate, len(flowing))
             print(
-                f"latency at {rate:.0f}/s (depth {depths[0]}): p50 {percentile(idle, 50):.0f} ms,"
+                f"latency at {rate:.0f}/s ({first.label()}): p50 {percentile(idle, 50):.0f} ms,"
                 f" p95 {percentile(idle, 95):.0f} ms, p99 {percentile(idle, 99):.0f} ms ({len(idle)} posts;"
                 " goal p95 < 100 ms)",
                 flush=True,
