@@ -26,9 +26,9 @@ import asyncio
 import json
 import subprocess
 
+from bench.common import percentile
 from bench.stream_e2e import (
     bench_texts,
-    percentile,
     posts_of,
     publish,
     running_workers,

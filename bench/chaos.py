@@ -61,7 +61,7 @@ import redis
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
-from bench.common import OUT_DIR
+from bench.common import OUT_DIR, percentile
 from bench.stream_e2e import bench_texts
 from distill.bootstrap import ensure_default_student
 from sentimon.records import Post, Verdict
@@ -495,11 +495,6 @@ async def aggregates_match_recount(settings: Settings, timeout: float = 60.0) ->
             await asyncio.sleep(2.0)
     finally:
         client.close()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else math.nan
 
 
 @dataclass

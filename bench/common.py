@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 TWEETEVAL = SHARED_DATA / "tweeteval_sentiment"
 OUT_DIR = REPO / "bench" / "out"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q``-th percentile (NaN for no values): the benchmarks' one definition."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else math.nan
 
 
 def tweeteval_test(directory: Path, limit: int | None, seed: int) -> list[Example] | None:

@@ -56,7 +56,7 @@ from typing import IO, NamedTuple
 import redis
 
 from bench import proc_cpu
-from bench.common import OUT_DIR, TWEETEVAL, serving_student, tweeteval_test
+from bench.common import OUT_DIR, TWEETEVAL, percentile, serving_student, tweeteval_test
 from distill.data import Example, read_jsonl, seed_corpus_path
 from distill.pipeline import start_from_version
 from distill.trainer import TrainConfig, Trainer
@@ -144,10 +144,6 @@ async def verdict_records(settings: Settings, expected: int, timeout: float) -> 
         await asyncio.sleep(2.0)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
-
-
 def scoring_settings(base: Settings, broker_url: str, **update: object) -> Settings:
     """Topics, group and Redis keys of their own, every post accepted and none audited: no teacher
     runs in these benchmarks, so an escalated or audited post would wait for one."""
@@ -218,7 +214,7 @@ def paired_latencies(
     settings: Settings, trainer: subprocess.Popen[bytes], texts: list[str], rate: float
 ) -> tuple[list[float], list[float], list[tuple[float, float]]]:
     """Produce → verdict milliseconds with the training process frozen and running in turns, pooled
-    per side (sorted), and each pair's p95s."""
+    per side, and each pair's p95s."""
     idle: list[float] = []
     busy: list[float] = []
     pairs: list[tuple[float, float]] = []
@@ -234,7 +230,7 @@ def paired_latencies(
             into.extend(measured)
             p95s.append(percentile(measured, 95))
         pairs.append((p95s[0], p95s[1]))
-    return sorted(idle), sorted(busy), pairs
+    return idle, busy, pairs
 
 
 def train_until_stopped(settings: Settings, examples: Sequence[Example]) -> None:
